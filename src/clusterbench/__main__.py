@@ -1,0 +1,5 @@
+import sys
+
+from clusterbench.cli import main
+
+sys.exit(main())

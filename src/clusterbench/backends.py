@@ -1,0 +1,93 @@
+"""Compute backends, and the one place that decides whether a GPU can be used.
+
+A backend moves arrays to and from its device, synchronises it for honest timings, and builds
+each step from its column of the registry. The pipeline never asks which backend it runs on.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from clusterbench.errors import BackendError
+from clusterbench.registry import Pair, Params
+
+BACKENDS = ("auto", "cpu", "gpu")
+
+
+class Backend:
+    """The CPU backend (NumPy + scikit-learn); the GPU backend overrides the device hooks."""
+
+    name = "cpu"
+    xp: ModuleType = np
+
+    def __init__(self, reason: str = "") -> None:
+        self.reason = reason
+
+    def to_device(self, array: np.ndarray) -> Any:
+        return array
+
+    def to_host(self, array: Any) -> np.ndarray:
+        return np.asarray(array)
+
+    def synchronize(self) -> None:
+        """Wait for queued device work, so that a clock read after it is honest."""
+
+    def environment(self) -> dict[str, Any]:
+        return {}
+
+    def build(self, pair: Pair, params: Params) -> Any:
+        """An estimator for `pair` on this backend, configured from `params`."""
+        return pair.on(self.name).build(params)
+
+    def function(self, pair: Pair) -> Any:
+        """The function `pair` names on this backend (metrics)."""
+        return pair.on(self.name).resolve()
+
+
+@dataclass(frozen=True)
+class GpuProbe:
+    usable: bool
+    reason: str
+
+
+def probe_gpu() -> GpuProbe:
+    """Can this machine run the GPU backend? Cheapest checks first: CuPy, a device, then cuML."""
+    try:
+        cupy = importlib.import_module("cupy")
+    except ImportError:
+        return GpuProbe(False, "package missing: cupy (install clusterbench[gpu])")
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CuPy raises CUDARuntimeError, or CUDADriverError without a driver
+        text = str(exc)
+        if "InsufficientDriver" in text or "NoDriver" in text or "driver" in text.lower():
+            return GpuProbe(False, f"no usable CUDA driver ({text.split(':')[0]})")
+        return GpuProbe(False, f"no CUDA device ({text.split(':')[0]})")
+    if count < 1:
+        return GpuProbe(False, "no CUDA device found")
+    try:
+        importlib.import_module("cuml")
+    except ImportError:
+        return GpuProbe(False, "package missing: cuml (install clusterbench[gpu])")
+    return GpuProbe(True, f"{count} CUDA device(s) found, cuml and cupy import")
+
+
+def select_backend(name: str) -> Backend:
+    """The backend for `--backend name`; `auto` takes the GPU only where one is usable."""
+    if name == "cpu":
+        return Backend("requested with --backend cpu")
+    if name not in ("auto", "gpu"):
+        raise BackendError(f"unknown backend {name!r}; choose from {', '.join(BACKENDS)}")
+    probe = probe_gpu()
+    if not probe.usable:
+        if name == "gpu":
+            raise BackendError(f"--backend gpu cannot run here: {probe.reason}")
+        return Backend(f"auto: no usable GPU ({probe.reason})")
+    from clusterbench.gpu import GpuBackend
+
+    return GpuBackend(f"{'auto' if name == 'auto' else '--backend gpu'}: {probe.reason}")

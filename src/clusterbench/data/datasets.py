@@ -1,0 +1,178 @@
+"""Datasets as uint8 pixel matrices with labels: MNIST, any IDX set, Kaggle CSV, sklearn digits."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from clusterbench.data import mnist
+from clusterbench.errors import ConfigError, DataError
+
+KAGGLE_COLUMNS = 785  # label + 28 * 28 pixels
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Images flattened to (n, pixels) uint8 in 0..255, labels (n,) int64.
+
+    The first `n_official_train` rows are the dataset's own training split (None: it has none).
+    `fingerprint` identifies the exact content, so two results can prove they used the same data.
+    """
+
+    name: str
+    images: np.ndarray
+    labels: np.ndarray
+    n_official_train: int | None
+    fingerprint: str
+    source: str
+
+
+@dataclass(frozen=True)
+class DataOptions:
+    data_dir: Path | None = None
+    data_file: Path | None = None
+
+
+def _fingerprint(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode() if isinstance(part, str) else part)
+    return h.hexdigest()
+
+
+def _from_idx_dir(name: str, directory: Path, verify: bool) -> Dataset:
+    parsed = mnist.read_idx_dir(directory, verify=verify)
+    train_x, train_y, test_x, test_y = (parsed[f.stem] for f in mnist.MNIST_FILES)
+    for images, labels in ((train_x, train_y), (test_x, test_y)):
+        if len(images.array) != len(labels.array):
+            raise DataError(
+                f"{directory}: image/label count mismatch "
+                f"({len(images.array)} images, {len(labels.array)} labels)"
+            )
+    if train_x.array.shape[1:] != test_x.array.shape[1:]:
+        raise DataError(
+            f"{directory}: train images {train_x.array.shape[1:]} and test images "
+            f"{test_x.array.shape[1:]} differ in size"
+        )
+    n_train = len(train_x.array)
+    images = np.concatenate([train_x.array, test_x.array]).reshape(n_train + len(test_x.array), -1)
+    labels = np.concatenate([train_y.array, test_y.array]).astype(np.int64)
+    return Dataset(
+        name=name,
+        images=images,
+        labels=labels,
+        n_official_train=n_train,
+        fingerprint=_fingerprint(*(p.sha256 for p in parsed.values())),
+        source=str(directory),
+    )
+
+
+def load_mnist(options: DataOptions) -> Dataset:
+    """Canonical MNIST, SHA-256 verified, from --data-dir, the environment, or the cache."""
+    return _from_idx_dir("mnist", mnist.locate(options.data_dir), verify=True)
+
+
+def load_idx(options: DataOptions) -> Dataset:
+    """Any dataset in MNIST's four-file IDX layout: structural checks, no checksum."""
+    if options.data_dir is None:
+        raise ConfigError("--dataset idx needs --data-dir DIR holding the four IDX files")
+    return _from_idx_dir("idx", options.data_dir, verify=False)
+
+
+def _csv_error(path: Path, rows: list[str]) -> DataError:
+    """Find the first bad row of a Kaggle CSV that numpy refused, for a precise message."""
+    for lineno, row in enumerate(rows[1:], start=2):
+        fields = row.split(",")
+        if len(fields) != KAGGLE_COLUMNS:
+            return DataError(
+                f"{path}: line {lineno} has {len(fields)} columns, expected {KAGGLE_COLUMNS}"
+            )
+        for col, field in enumerate(fields, start=1):
+            try:
+                int(field)
+            except ValueError:
+                what = "missing value" if not field.strip() else f"non-integer value {field!r}"
+                return DataError(f"{path}: line {lineno}, column {col}: {what}")
+    return DataError(f"{path}: unreadable CSV")
+
+
+def load_kaggle_csv(options: DataOptions) -> Dataset:
+    """Kaggle "digit-recognizer" train.csv: a `label` column then 784 pixel columns."""
+    path = options.data_file
+    if path is None:
+        raise ConfigError("--dataset kaggle-csv needs --data-file PATH (Kaggle's train.csv)")
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read as text ({exc})") from None
+    rows = [r for r in text.splitlines() if r.strip()]
+    if not rows:
+        raise DataError(f"{path}: empty file")
+    header = [c.strip() for c in rows[0].split(",")]
+    if header[0] != "label":
+        raise DataError(f"{path}: first column is {header[0]!r}, expected 'label' (train.csv)")
+    if len(header) != KAGGLE_COLUMNS:
+        raise DataError(f"{path}: header has {len(header)} columns, expected {KAGGLE_COLUMNS}")
+    if len(rows) < 2:
+        raise DataError(f"{path}: no data rows")
+    try:
+        table = np.loadtxt(rows[1:], delimiter=",", dtype=np.int64, ndmin=2)
+    except ValueError:
+        raise _csv_error(path, rows) from None
+    if table.shape[1] != KAGGLE_COLUMNS:
+        raise _csv_error(path, rows)
+    labels, pixels = table[:, 0], table[:, 1:]
+    bad = np.flatnonzero((pixels < 0).any(axis=1) | (pixels > 255).any(axis=1))
+    if bad.size:
+        raise DataError(f"{path}: line {bad[0] + 2} has a pixel outside 0-255")
+    bad = np.flatnonzero((labels < 0) | (labels > 9))
+    if bad.size:
+        raise DataError(f"{path}: line {bad[0] + 2} has label {labels[bad[0]]}, expected 0-9")
+    images = pixels.astype(np.uint8)
+    return Dataset(
+        name="kaggle-csv",
+        images=images,
+        labels=labels,
+        n_official_train=None,
+        fingerprint=_fingerprint(images.tobytes(), labels.tobytes()),
+        source=str(path),
+    )
+
+
+def load_digits(options: DataOptions) -> Dataset:
+    """scikit-learn's bundled 8x8 digits (1,797), rescaled from 0..16 to 0..255: no download."""
+    from sklearn.datasets import load_digits as sk_load_digits
+
+    bunch = sk_load_digits()
+    images = np.rint(bunch.data * (255 / 16)).astype(np.uint8)
+    labels = bunch.target.astype(np.int64)
+    return Dataset(
+        name="digits",
+        images=images,
+        labels=labels,
+        n_official_train=None,
+        fingerprint=_fingerprint(images.tobytes(), labels.tobytes()),
+        source="sklearn.datasets.load_digits",
+    )
+
+
+LOADERS: dict[str, Callable[[DataOptions], Dataset]] = {
+    "mnist": load_mnist,
+    "digits": load_digits,
+    "idx": load_idx,
+    "kaggle-csv": load_kaggle_csv,
+}
+
+
+def load_dataset(name: str, options: DataOptions) -> Dataset:
+    try:
+        loader = LOADERS[name]
+    except KeyError:
+        raise ConfigError(f"unknown dataset {name!r}; choose from {', '.join(LOADERS)}") from None
+    return loader(options)

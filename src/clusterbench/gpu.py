@@ -1,0 +1,40 @@
+"""The GPU backend's device hooks (CuPy); its estimators come from the registry's GPU column.
+
+Imported only by `backends.select_backend` once a device has answered, so this module may
+import CuPy at the top. Every CuPy call here is checked by the API-contract tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cupy as cp
+import numpy as np
+
+from clusterbench.backends import Backend
+
+
+class GpuBackend(Backend):
+    name = "gpu"
+    xp = cp
+
+    def to_device(self, array: np.ndarray) -> Any:
+        return cp.asarray(array)
+
+    def to_host(self, array: Any) -> np.ndarray:
+        return cp.asnumpy(array)
+
+    def synchronize(self) -> None:
+        cp.cuda.runtime.deviceSynchronize()
+
+    def environment(self) -> dict[str, Any]:
+        device = cp.cuda.runtime.getDevice()
+        props = cp.cuda.runtime.getDeviceProperties(device)
+        name = props["name"]
+        return {
+            "gpu_name": name.decode() if isinstance(name, bytes) else str(name),
+            "gpu_memory_bytes": int(props["totalGlobalMem"]),
+            "gpu_count": cp.cuda.runtime.getDeviceCount(),
+            "cuda_driver_version": cp.cuda.runtime.driverGetVersion(),
+            "cuda_runtime_version": cp.cuda.runtime.runtimeGetVersion(),
+        }

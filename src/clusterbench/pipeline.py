@@ -1,0 +1,82 @@
+"""The cluster-then-label pipeline, written once for every backend.
+
+scale to [0, 1] -> PCA -> cluster the training digits -> name each cluster by the majority true
+label of its members (a person labelling a cluster at a glance) -> a KNN classifier fitted on
+the training pixels with their cluster ids predicts the cluster, hence the label, of unseen digits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from clusterbench.backends import Backend
+from clusterbench.errors import NoClusterError
+from clusterbench.registry import METHODS, STEPS, Params
+from clusterbench.timing import StageTimer
+
+
+def majority_labels(xp: Any, cluster_ids: Any, y: Any, n_clusters: int, n_classes: int) -> Any:
+    """For each cluster 0..n_clusters-1, the most frequent true label among its members."""
+    counts = xp.bincount(cluster_ids * n_classes + y, minlength=n_clusters * n_classes)
+    return counts.reshape(n_clusters, n_classes).argmax(axis=1)
+
+
+class ClusterThenLabel:
+    """Cluster the training digits, label the clusters, and label new digits through KNN.
+
+    After `fit`: `cluster_ids_` (per training digit, -1 for noise), `cluster_labels_` (label of
+    each cluster), `embedding_` (the PCA features, on the device), `timings_` (seconds per stage).
+    """
+
+    def __init__(self, method: str, params: Params, backend: Backend) -> None:
+        self.method = method
+        self.params = params
+        self.backend = backend
+
+    def _scale(self, X: np.ndarray) -> Any:
+        return self.backend.to_device(X).astype(self.backend.xp.float32) / 255.0
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> ClusterThenLabel:
+        backend, xp, params = self.backend, self.backend.xp, self.params
+        n_classes = int(y.max()) + 1
+        timer = StageTimer(backend.synchronize)
+        with timer.stage("transfer"):
+            X_dev, y_dev = self._scale(X), backend.to_device(y)
+        with timer.stage("pca"):
+            embedding = backend.build(STEPS["pca"], params).fit_transform(X_dev)
+        with timer.stage("cluster"):
+            raw = backend.build(METHODS[self.method], params).fit_predict(embedding)
+            ids = xp.asarray(raw).astype(xp.int64)
+        n_clusters = int(ids.max()) + 1 if ids.size else 0
+        if n_clusters <= 0:
+            raise NoClusterError(
+                f"{self.method} found no cluster: every training digit is noise "
+                f"({_describe(self.method, params)}); try a larger --eps or a smaller --min-samples"
+            )
+        with timer.stage("label"):
+            member = ids >= 0
+            labels = majority_labels(xp, ids[member], y_dev[member], n_clusters, n_classes)
+        with timer.stage("knn"):
+            self._knn = backend.build(STEPS["knn"], params).fit(X_dev[member], ids[member])
+        self.embedding_ = embedding
+        self.cluster_ids_ = ids
+        self.cluster_labels_ = labels
+        self.n_clusters_ = n_clusters
+        self.n_classes_ = n_classes
+        self.timings_ = timer.seconds
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Labels of new digits: their KNN-predicted cluster, named by that cluster's label."""
+        xp, timer = self.backend.xp, StageTimer(self.backend.synchronize)
+        with timer.stage("knn"):
+            clusters = xp.asarray(self._knn.predict(self._scale(X))).astype(xp.int64)
+            labels = self.backend.to_host(self.cluster_labels_[clusters])
+        self.timings_["knn"] += timer.seconds["knn"]
+        return labels
+
+
+def _describe(method: str, params: Params) -> str:
+    return ", ".join(f"{name}={getattr(params, name)}" for name in METHODS[method].params)

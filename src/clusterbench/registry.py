@@ -1,0 +1,168 @@
+"""The twin-backend table: every step and method names its CPU and its GPU implementation here.
+
+Adding a method is one row in METHODS. The GPU column is checked against the installed cuML/CuPy
+signatures by the API-contract tests, so a misspelled keyword fails a test, not a GPU run.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Params:
+    """Every tunable of a run. Defaults are the study's; each method uses the subset it names."""
+
+    n_components: int = 100  # PCA components
+    knn: int = 50  # neighbours of the KNN classifier that labels unseen digits
+    seed: int = 137
+    n_clusters: int = 10  # kmeans, spectral
+    n_neighbors: int = 10  # spectral: neighbours in the affinity graph
+    eps: float = 4.2  # dbscan: the study's best on PCA-50
+    min_samples: int = 92  # dbscan: the study's best on PCA-50
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+KwargsFn = Callable[[Params], dict[str, Any]]
+
+
+def _no_kwargs(_: Params) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Impl:
+    """A library callable by dotted path, and the keywords a run's Params give it."""
+
+    path: str
+    kwargs: KwargsFn = _no_kwargs
+
+    def resolve(self) -> Any:
+        module, _, attr = self.path.rpartition(".")
+        return getattr(importlib.import_module(module), attr)
+
+    def build(self, params: Params) -> Any:
+        return self.resolve()(**self.kwargs(params))
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One step on both backends: CPU and GPU implementations and the Params they share."""
+
+    name: str
+    cpu: Impl
+    gpu: Impl
+    params: tuple[str, ...] = ()
+    description: str = ""
+    has_noise: bool = False  # labels -1 mark noise points that belong to no cluster
+
+    def on(self, backend: str) -> Impl:
+        return getattr(self, backend)
+
+
+def _pca(p: Params) -> dict[str, Any]:
+    return {"n_components": p.n_components}
+
+
+def _knn(p: Params) -> dict[str, Any]:
+    return {"n_neighbors": p.knn}
+
+
+def _kmeans(p: Params) -> dict[str, Any]:
+    return {"n_clusters": p.n_clusters, "n_init": 10, "random_state": p.seed}
+
+
+def _spectral(p: Params) -> dict[str, Any]:
+    return {
+        "n_clusters": p.n_clusters,
+        "affinity": "nearest_neighbors",
+        "n_neighbors": p.n_neighbors,
+        "n_init": 10,
+        "random_state": p.seed,
+    }
+
+
+def _dbscan(p: Params) -> dict[str, Any]:
+    return {"eps": p.eps, "min_samples": p.min_samples}
+
+
+def _cpu_parallel(kwargs: KwargsFn, **extra: Any) -> KwargsFn:
+    """The CPU twin's keywords: the shared ones plus scikit-learn-only settings (n_jobs, solver)."""
+    return lambda p: {**kwargs(p), **extra}
+
+
+STEPS: dict[str, Pair] = {
+    pair.name: pair
+    for pair in (
+        Pair(
+            "pca",
+            Impl("sklearn.decomposition.PCA", lambda p: {**_pca(p), "random_state": p.seed}),
+            Impl("cuml.decomposition.PCA", _pca),
+            ("n_components",),
+        ),
+        Pair(
+            "knn",
+            Impl("sklearn.neighbors.KNeighborsClassifier", _cpu_parallel(_knn, n_jobs=-1)),
+            Impl("cuml.neighbors.KNeighborsClassifier", _knn),
+            ("knn",),
+        ),
+        Pair(
+            "ari",
+            Impl("sklearn.metrics.adjusted_rand_score"),
+            Impl("cuml.metrics.adjusted_rand_score"),
+        ),
+        Pair(
+            "nmi",  # cuML's V-measure is NMI with scikit-learn's default arithmetic averaging
+            Impl("sklearn.metrics.normalized_mutual_info_score"),
+            Impl("cuml.metrics.cluster.v_measure_score"),
+        ),
+        Pair(
+            "silhouette",
+            Impl("sklearn.metrics.silhouette_score"),
+            Impl("cuml.metrics.cluster.silhouette_score"),
+        ),
+    )
+}
+
+METHODS: dict[str, Pair] = {
+    pair.name: pair
+    for pair in (
+        Pair(
+            "kmeans",
+            Impl("sklearn.cluster.KMeans", _kmeans),
+            Impl("cuml.cluster.KMeans", _kmeans),
+            ("n_clusters",),
+            "k-means, 10 initialisations",
+        ),
+        Pair(
+            "spectral",
+            Impl(
+                "sklearn.cluster.SpectralClustering",
+                _cpu_parallel(_spectral, eigen_solver="amg", n_jobs=-1),
+            ),
+            Impl("cuml.cluster.SpectralClustering", _spectral),
+            ("n_clusters", "n_neighbors"),
+            "spectral clustering, nearest-neighbours affinity (AMG eigensolver on the CPU)",
+        ),
+        Pair(
+            "dbscan",
+            Impl("sklearn.cluster.DBSCAN", _cpu_parallel(_dbscan, n_jobs=-1)),
+            Impl("cuml.cluster.DBSCAN", _dbscan),
+            ("eps", "min_samples"),
+            "DBSCAN; noise points get no cluster",
+            has_noise=True,
+        ),
+    )
+}
+
+
+def method_params(method: str, params: Params) -> dict[str, Any]:
+    """The parameters that shape a run of `method`: the shared ones plus the method's own."""
+    names = ("n_components", "knn", "seed", *METHODS[method].params)
+    return {name: getattr(params, name) for name in names}
