@@ -59,9 +59,7 @@ def labelling_scores(y_test: np.ndarray, y_pred: np.ndarray, n_classes: int) -> 
     classes = np.arange(max(n_classes, int(y_test.max()) + 1))
     cm = confusion_matrix(y_test, y_pred, labels=classes)
     support = cm.sum(axis=1)
-    per_class = {
-        str(c): (float(cm[c, c] / support[c]) if support[c] else None) for c in classes
-    }
+    per_class = {str(c): (float(cm[c, c] / support[c]) if support[c] else None) for c in classes}
     return {
         "test_accuracy": float(np.mean(y_test == y_pred)),
         "per_class_accuracy": per_class,

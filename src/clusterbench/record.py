@@ -18,9 +18,16 @@ from clusterbench.errors import ClusterbenchError
 
 SCHEMA_VERSION = 1
 PACKAGES = (
-    "numpy", "scipy", "scikit-learn", "pyamg", "dask", "distributed",
-    "cuml-cu12", "cupy-cuda12x", "dask-cuda",
-)  # fmt: skip
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "pyamg",
+    "dask",
+    "distributed",
+    "cuml-cu12",
+    "cupy-cuda12x",
+    "dask-cuda",
+)
 
 
 def _cpu_model() -> str:
@@ -37,8 +44,11 @@ def _git(*args: str) -> str | None:
     try:
         out = subprocess.run(
             ["git", "-C", str(Path(__file__).parent), *args],
-            capture_output=True, text=True, timeout=5, check=True,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip()
@@ -63,7 +73,9 @@ def environment(backend: Backend) -> dict[str, Any]:
         "hostname": socket.gethostname(),
         "packages": {name: _version(name) for name in PACKAGES},
         "git_commit": commit,
-        "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")) if commit else None,
+        "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no"))
+        if commit
+        else None,
         **backend.environment(),
     }
 

@@ -136,7 +136,7 @@ def download(directory: Path) -> None:
 
 
 def locate(data_dir: Path | None) -> Path:
-    """The MNIST directory: --data-dir, then $CLUSTERBENCH_DATA_DIR, then the cache (downloading)."""
+    """The MNIST directory: --data-dir, $CLUSTERBENCH_DATA_DIR, else the cache (downloading)."""
     if data_dir is not None:
         return data_dir
     env = os.environ.get(DATA_DIR_ENV)

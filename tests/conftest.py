@@ -1,0 +1,76 @@
+"""Shared fixtures: the real MNIST directory, and writers for small IDX and CSV files."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clusterbench.data import mnist
+
+
+def _mnist_dir() -> Path | None:
+    env = os.environ.get(mnist.DATA_DIR_ENV)
+    candidates = [Path(env)] if env else []
+    candidates.append(mnist.cache_dir())
+    for directory in candidates:
+        if directory.is_dir() and not mnist.missing_files(directory):
+            return directory
+    return None
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The real MNIST files. CI sets CLUSTERBENCH_STRICT=1 so that a missing copy fails."""
+    directory = _mnist_dir()
+    if directory is None:
+        message = f"real MNIST not found: set {mnist.DATA_DIR_ENV} to the four IDX files"
+        if os.environ.get("CLUSTERBENCH_STRICT"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return directory
+
+
+def idx_bytes(array: np.ndarray, magic: int | None = None) -> bytes:
+    array = np.asarray(array, dtype=np.uint8)
+    magic = magic if magic is not None else 0x0800 + array.ndim
+    header = magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in array.shape)
+    return header + array.tobytes()
+
+
+def write_idx_dir(
+    directory: Path,
+    n_train: int = 30,
+    n_test: int = 10,
+    gz: bool = True,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """A small, structurally valid four-file IDX set (not MNIST, so its checksums differ)."""
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "train-images-idx3-ubyte": rng.integers(0, 256, (n_train, 28, 28)),
+        "train-labels-idx1-ubyte": np.arange(n_train) % 10,
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, 28, 28)),
+        "t10k-labels-idx1-ubyte": np.arange(n_test) % 10,
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    for stem, array in arrays.items():
+        data = idx_bytes(array)
+        if gz:
+            (directory / f"{stem}.gz").write_bytes(gzip.compress(data))
+        else:
+            (directory / stem).write_bytes(data)
+    return arrays
+
+
+def kaggle_csv(rows: int = 20, seed: int = 0) -> str:
+    rng = np.random.default_rng(seed)
+    header = "label," + ",".join(f"pixel{i}" for i in range(784))
+    lines = [header]
+    for i in range(rows):
+        pixels = rng.integers(0, 256, 784)
+        lines.append(f"{i % 10}," + ",".join(map(str, pixels)))
+    return "\n".join(lines) + "\n"

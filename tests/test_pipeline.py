@@ -1,0 +1,120 @@
+"""The cluster-then-label pipeline end to end on the CPU backend."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clusterbench.backends import Backend
+from clusterbench.data import DataOptions, load_dataset, make_split
+from clusterbench.errors import NoClusterError
+from clusterbench.pipeline import ClusterThenLabel, majority_labels
+from clusterbench.registry import METHODS, Params
+from clusterbench.runner import RunConfig, run
+
+
+@pytest.fixture(scope="module")
+def digits_split():
+    return make_split(load_dataset("digits", DataOptions()), "seed", seed=137)
+
+
+def test_majority_labels():
+    ids = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2])
+    y = np.array([3, 3, 5, 7, 7, 1, 1, 2, 1])
+    assert majority_labels(np, ids, y, 3, 10).tolist() == [3, 7, 1]
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "min_accuracy"),
+    [
+        ("kmeans", Params(n_components=30), 0.70),
+        ("spectral", Params(n_components=30), 0.70),
+        ("dbscan", Params(n_components=20, eps=1.0, min_samples=5), 0.75),
+    ],
+)
+def test_each_method_labels_digits(digits_split, method, params, min_accuracy):
+    model = ClusterThenLabel(method, params, Backend()).fit(
+        digits_split.X_train, digits_split.y_train
+    )
+    y_pred = model.predict(digits_split.X_test)
+    assert y_pred.shape == digits_split.y_test.shape
+    assert np.mean(y_pred == digits_split.y_test) >= min_accuracy
+    assert set(model.timings_) == {"transfer", "pca", "cluster", "label", "knn"}
+
+
+def test_dbscan_noise_is_left_out_of_the_knn_training_set(digits_split):
+    model = ClusterThenLabel("dbscan", Params(n_components=20, eps=1.0, min_samples=5), Backend())
+    model.fit(digits_split.X_train, digits_split.y_train)
+    noise = int(np.sum(model.cluster_ids_ < 0))
+    assert noise > 0
+    assert model._knn.n_samples_fit_ == digits_split.n_train - noise
+    assert set(np.unique(model._knn.classes_)) == set(range(model.n_clusters_))
+
+
+def test_no_cluster_is_reported_not_crashed(digits_split):
+    model = ClusterThenLabel("dbscan", Params(n_components=20, eps=0.01, min_samples=5), Backend())
+    with pytest.raises(NoClusterError, match="dbscan found no cluster.*eps=0.01, min_samples=5"):
+        model.fit(digits_split.X_train, digits_split.y_train)
+
+
+def test_record_has_the_documented_fields():
+    record = run(
+        RunConfig(dataset="digits", method="kmeans", params=Params(n_components=20)),
+        log=lambda _: None,
+    )
+    assert record["schema_version"] == 1
+    assert record["backend"] == "cpu"
+    assert record["protocol"] == "seed"
+    assert (record["n_train"], record["n_test"]) == (1617, 180)
+    assert record["params"] == {"n_components": 20, "knn": 50, "seed": 137, "n_clusters": 10}
+    m = record["metrics"]
+    for key in (
+        "test_accuracy",
+        "ari",
+        "nmi",
+        "rand_index",
+        "silhouette",
+        "n_clusters",
+        "noise_fraction",
+        "per_class_accuracy",
+        "confusion_matrix",
+    ):
+        assert key in m
+    assert np.array(m["confusion_matrix"]).sum() == 180
+    assert m["test_accuracy"] == pytest.approx(np.trace(m["confusion_matrix"]) / 180)
+    assert 0.5 < m["ari"] <= 1 and m["n_clusters"] == 10 and m["noise_fraction"] == 0
+    for stage in ("load", "pca", "cluster", "label", "knn", "total"):
+        assert record["timings"][f"{stage}_s"] >= 0
+    env = record["environment"]
+    assert env["cpu_count"] >= 1 and env["python"] and env["packages"]["scikit-learn"]
+
+
+def test_repeat_records_cold_and_warm_runs():
+    record = run(
+        RunConfig(dataset="digits", method="kmeans", params=Params(n_components=10), repeat=3),
+        log=lambda _: None,
+    )
+    assert len(record["warm_timings"]) == 2
+    assert all(w["cluster_s"] > 0 for w in record["warm_timings"])
+
+
+def test_every_method_is_registered_with_both_backends():
+    for pair in METHODS.values():
+        assert pair.cpu.path.startswith("sklearn.") and pair.gpu.path.startswith("cuml.")
+
+
+@pytest.mark.mnist
+def test_real_mnist_subsample_end_to_end(mnist_dir):
+    record = run(
+        RunConfig(
+            dataset="mnist",
+            data=DataOptions(data_dir=mnist_dir),
+            subsample=6000,
+            method="spectral",
+            backend="cpu",
+        ),
+        log=lambda _: None,
+    )
+    assert (record["n_train"], record["n_test"]) == (6000, 1000)
+    assert record["metrics"]["test_accuracy"] >= 0.6
+    assert record["metrics"]["ari"] >= 0.45
