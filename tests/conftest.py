@@ -74,3 +74,28 @@ def kaggle_csv(rows: int = 20, seed: int = 0) -> str:
         pixels = rng.integers(0, 256, 784)
         lines.append(f"{i % 10}," + ",".join(map(str, pixels)))
     return "\n".join(lines) + "\n"
+
+
+def require_gpu_packages() -> None:
+    """Skip (fail under CLUSTERBENCH_STRICT) where the `gpu` extra is not installed."""
+    import importlib.util
+
+    missing = [m for m in ("cupy", "cuml", "dask_cuda") if importlib.util.find_spec(m) is None]
+    if missing:
+        message = f"the gpu extra is not installed ({', '.join(missing)} missing)"
+        if os.environ.get("CLUSTERBENCH_STRICT"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `gpu` skip, with the probe's reason, where no usable GPU is found."""
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    if not gpu_items:
+        return
+    from clusterbench.backends import probe_gpu
+
+    probe = probe_gpu()
+    if not probe.usable:
+        for item in gpu_items:
+            item.add_marker(pytest.mark.skip(reason=f"no usable GPU: {probe.reason}"))

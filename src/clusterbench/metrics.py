@@ -19,8 +19,8 @@ def clustering_scores(
 ) -> dict[str, Any]:
     """ARI, NMI, Rand index and silhouette of the training clustering (noise counted as a group)."""
     xp = backend.xp
-    ids = model.cluster_ids_
-    y_dev = backend.to_device(y_train)
+    ids = model.cluster_ids_.astype(xp.int32)  # cuML's metrics take int32 labels
+    y_dev = backend.to_device(y_train.astype(np.int32))
     ari = float(backend.function(STEPS["ari"])(y_dev, ids))
     nmi = float(backend.function(STEPS["nmi"])(y_dev, ids))
     ids_host = backend.to_host(ids)
@@ -39,7 +39,7 @@ def clustering_scores(
         "rand_index": float(rand_score(y_train, ids_host)),
         "silhouette": silhouette,
         "n_clusters": model.n_clusters_,
-        "noise_fraction": float(xp.mean(ids < 0)),
+        "noise_fraction": float(xp.count_nonzero(ids < 0)) / len(ids_host),
         "train_purity": _purity(ids_host, y_train),
     }
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The GPU check, sized for a short GPU rental (well under 10 minutes on one GPU):
+# the GPU tests, then full MNIST (canonical) for every method on both backends, 3 runs each
+# (one cold, two warm), every result record written into one folder.
+#
+#   bench/gpu_check.sh DATA_DIR [OUT_DIR]
+#
+# DATA_DIR holds the four MNIST IDX files; OUT_DIR defaults to results/gpu-check-<UTC time>.
+# Installs the gpu extra first unless cuML, CuPy and dask-cuda already import.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=${1:?usage: bench/gpu_check.sh DATA_DIR [OUT_DIR]}
+out=${2:-results/gpu-check-$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$out"
+
+python -c "import cuml, cupy, dask_cuda, clusterbench" 2>/dev/null \
+  || python -m pip install -q -e ".[dev,gpu]"
+nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || echo "nvidia-smi not available" > "$out/nvidia-smi.txt"
+
+echo "== GPU tests"
+set +e
+CLUSTERBENCH_DATA_DIR=$data timeout 240 python -m pytest -m gpu -v -rs -p no:cacheprovider tests \
+  > "$out/gpu-tests.log" 2>&1
+tests_rc=$?
+set -e
+tail -n 5 "$out/gpu-tests.log"
+
+echo "== full MNIST, each method on both backends"
+for method in kmeans spectral dbscan; do
+  for backend in gpu cpu; do
+    timeout 150 clusterbench run --data-dir "$data" --method "$method" --backend "$backend" \
+      --repeat 3 --json "$out/$method-$backend.json" > "$out/$method-$backend.txt" 2>&1 \
+      || echo "   $method on $backend failed: $(tail -n 1 "$out/$method-$backend.txt")"
+    grep -E "test accuracy|ARI  |total" "$out/$method-$backend.txt" | sed "s/^/   $method $backend /" || true
+  done
+done
+echo "records in $out"
+exit $tests_rc

@@ -1,0 +1,55 @@
+"""Backend selection: the one place that decides CPU or GPU, and says why."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from clusterbench.backends import Backend, probe_gpu, select_backend
+from clusterbench.cli import main
+from clusterbench.errors import BackendError
+from tests.conftest import require_gpu_packages
+
+
+def _has_gpu() -> bool:
+    return probe_gpu().usable
+
+
+no_gpu = pytest.mark.skipif("_has_gpu()", reason="a usable GPU is present")
+
+
+@no_gpu
+def test_installed_gpu_packages_without_a_device_fall_back_to_the_cpu():
+    require_gpu_packages()
+    probe = probe_gpu()
+    assert not probe.usable
+    assert "driver" in probe.reason or "device" in probe.reason
+    backend = select_backend("auto")
+    assert type(backend) is Backend and backend.name == "cpu"
+    assert backend.reason == f"auto: no usable GPU ({probe.reason})"
+
+
+@no_gpu
+def test_backend_gpu_without_a_device_is_a_one_line_error(capsys):
+    require_gpu_packages()
+    with pytest.raises(BackendError, match="--backend gpu cannot run here: no"):
+        select_backend("gpu")
+    assert main(["run", "--dataset", "digits", "--backend", "gpu"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("clusterbench: error: --backend gpu cannot run here")
+    assert "\n" not in err
+
+
+def test_missing_gpu_packages_are_named(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", None)  # makes `import cupy` raise ImportError
+    probe = probe_gpu()
+    assert not probe.usable and probe.reason.startswith("package missing: cupy")
+    assert select_backend("auto").name == "cpu"
+    with pytest.raises(BackendError, match="package missing: cupy"):
+        select_backend("gpu")
+
+
+def test_cpu_is_chosen_without_probing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", None)
+    assert select_backend("cpu").reason == "requested with --backend cpu"
