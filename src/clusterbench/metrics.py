@@ -8,39 +8,44 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, rand_score
 
 from clusterbench.backends import Backend
-from clusterbench.pipeline import ClusterThenLabel
 from clusterbench.registry import STEPS
 
 SILHOUETTE_SAMPLE = 5_000  # silhouette is quadratic in the points: score a seeded sample
 
 
 def clustering_scores(
-    backend: Backend, model: ClusterThenLabel, y_train: np.ndarray, seed: int
+    backend: Backend,
+    ids: Any,
+    y_true: np.ndarray,
+    embedding: Any,
+    seed: int,
+    silhouette: bool = True,
 ) -> dict[str, Any]:
-    """ARI, NMI, Rand index and silhouette of the training clustering (noise counted as a group)."""
+    """Agreement of cluster ids (device array, -1 for noise) with the true labels.
+
+    ARI, NMI and Rand index count noise as one more group, as scikit-learn users do; the
+    silhouette (of `embedding`, on a seeded sample of the clustered points) leaves noise out.
+    """
     xp = backend.xp
-    ids = model.cluster_ids_.astype(xp.int32)  # cuML's metrics take int32 labels
-    y_dev = backend.to_device(y_train.astype(np.int32))
-    ari = float(backend.function(STEPS["ari"])(y_dev, ids))
-    nmi = float(backend.function(STEPS["nmi"])(y_dev, ids))
+    ids = ids.astype(xp.int32)  # cuML's metrics take int32 labels
+    y_dev = backend.to_device(y_true.astype(np.int32))
     ids_host = backend.to_host(ids)
     clustered = np.flatnonzero(ids_host >= 0)
-    silhouette = None
-    if len(np.unique(ids_host[clustered])) >= 2:
+    n_clusters = int(ids_host.max()) + 1 if clustered.size else 0
+    score = None
+    if silhouette and n_clusters >= 2:
         rng = np.random.default_rng(seed)
         sample = rng.choice(clustered, size=min(SILHOUETTE_SAMPLE, len(clustered)), replace=False)
         sample_dev = backend.to_device(np.sort(sample))
-        silhouette = float(
-            backend.function(STEPS["silhouette"])(model.embedding_[sample_dev], ids[sample_dev])
-        )
+        score = float(backend.function(STEPS["silhouette"])(embedding[sample_dev], ids[sample_dev]))
     return {
-        "ari": ari,
-        "nmi": nmi,
-        "rand_index": float(rand_score(y_train, ids_host)),
-        "silhouette": silhouette,
-        "n_clusters": model.n_clusters_,
-        "noise_fraction": float(xp.count_nonzero(ids < 0)) / len(ids_host),
-        "train_purity": _purity(ids_host, y_train),
+        "ari": float(backend.function(STEPS["ari"])(y_dev, ids)),
+        "nmi": float(backend.function(STEPS["nmi"])(y_dev, ids)),
+        "rand_index": float(rand_score(y_true, ids_host)),
+        "silhouette": score,
+        "n_clusters": n_clusters,
+        "noise_fraction": float(len(ids_host) - len(clustered)) / len(ids_host),
+        "train_purity": _purity(ids_host, y_true),
     }
 
 

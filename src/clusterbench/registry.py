@@ -23,6 +23,7 @@ class Params:
     n_neighbors: int = 10  # spectral: neighbours in the affinity graph
     eps: float = 4.2  # dbscan: the study's best on PCA-50
     min_samples: int = 92  # dbscan: the study's best on PCA-50
+    n_jobs: int = -1  # CPU threads of the scikit-learn steps that take n_jobs (not a GPU setting)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -93,8 +94,8 @@ def _dbscan(p: Params) -> dict[str, Any]:
 
 
 def _cpu_parallel(kwargs: KwargsFn, **extra: Any) -> KwargsFn:
-    """The CPU twin's keywords: the shared ones plus scikit-learn-only settings (n_jobs, solver)."""
-    return lambda p: {**kwargs(p), **extra}
+    """The CPU twin's keywords: the shared ones, n_jobs, and scikit-learn-only settings."""
+    return lambda p: {**kwargs(p), "n_jobs": p.n_jobs, **extra}
 
 
 STEPS: dict[str, Pair] = {
@@ -108,7 +109,7 @@ STEPS: dict[str, Pair] = {
         ),
         Pair(
             "knn",
-            Impl("sklearn.neighbors.KNeighborsClassifier", _cpu_parallel(_knn, n_jobs=-1)),
+            Impl("sklearn.neighbors.KNeighborsClassifier", _cpu_parallel(_knn)),
             Impl("cuml.neighbors.KNeighborsClassifier", _knn),
             ("knn",),
         ),
@@ -144,7 +145,7 @@ METHODS: dict[str, Pair] = {
             "spectral",
             Impl(
                 "sklearn.cluster.SpectralClustering",
-                _cpu_parallel(_spectral, eigen_solver="amg", n_jobs=-1),
+                _cpu_parallel(_spectral, eigen_solver="amg"),
             ),
             Impl("cuml.cluster.SpectralClustering", _spectral),
             ("n_clusters", "n_neighbors"),
@@ -152,7 +153,7 @@ METHODS: dict[str, Pair] = {
         ),
         Pair(
             "dbscan",
-            Impl("sklearn.cluster.DBSCAN", _cpu_parallel(_dbscan, n_jobs=-1)),
+            Impl("sklearn.cluster.DBSCAN", _cpu_parallel(_dbscan)),
             Impl("cuml.cluster.DBSCAN", _dbscan),
             ("eps", "min_samples"),
             "DBSCAN; noise points get no cluster",

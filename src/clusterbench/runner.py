@@ -92,7 +92,9 @@ def run(config: RunConfig, log: Log = stderr_log) -> dict[str, Any]:
         warm.append(timings)
     metrics = {
         **labelling_scores(split.y_test, y_pred, model.n_classes_),
-        **clustering_scores(backend, model, split.y_train, config.params.seed),
+        **clustering_scores(
+            backend, model.cluster_ids_, split.y_train, model.embedding_, config.params.seed
+        ),
     }
     cold = {"load_s": load_s, **cold, "total_s": load_s + cold["fit_predict_s"]}
     return {
