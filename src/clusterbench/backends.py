@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from clusterbench.errors import BackendError
-from clusterbench.registry import Pair, Params
+from clusterbench.registry import DaskOptions, Pair, Params
 
 BACKENDS = ("auto", "cpu", "gpu")
 
@@ -40,8 +40,8 @@ class Backend:
     def environment(self) -> dict[str, Any]:
         return {}
 
-    def build(self, pair: Pair, params: Params) -> Any:
-        """An estimator for `pair` on this backend, configured from `params`."""
+    def build(self, pair: Pair, params: Params | DaskOptions) -> Any:
+        """An estimator (or cluster) for `pair` on this backend, configured from `params`."""
         return pair.on(self.name).build(params)
 
     def function(self, pair: Pair) -> Any:

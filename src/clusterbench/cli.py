@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from clusterbench import __version__
 from clusterbench.backends import BACKENDS
@@ -16,6 +16,13 @@ from clusterbench.errors import ClusterbenchError
 from clusterbench.registry import METHODS, Params
 
 DEFAULTS = Params()
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit status 2), like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _positive_int(text: str) -> int:
@@ -141,8 +148,113 @@ def _add_run_parser(sub: Any) -> None:
         help="run N times on one data load: the first (cold) and the warm runs are "
         "recorded separately (default 1)",
     )
+    g.add_argument(
+        "--from-grid",
+        type=Path,
+        metavar="GRID",
+        help="with --method dbscan: take eps, min_samples and PCA (and the protocol and "
+        "subsample unless given) from the best configuration of a grid file",
+    )
     p.add_argument("--json", type=Path, metavar="PATH", help="write the versioned result record")
     p.set_defaults(handler=_cmd_run)
+
+
+def _add_grid_parser(sub: Any) -> None:
+    from clusterbench.grid.spec import STUDY_EPS, STUDY_MIN_SAMPLES
+    from clusterbench.grid.tasks import SCORES
+
+    p = sub.add_parser(
+        "grid",
+        help="score a grid of DBSCAN configurations in parallel on Dask",
+        description="Fit DBSCAN for every (eps, min_samples) of a grid on the PCA features of "
+        "the training digits, score each against the true labels, and append each result to a "
+        "JSONL file as it finishes. Defaults: the study's grid on PCA-50 of the seed protocol.",
+    )
+    _add_data_options(p)
+    p.set_defaults(protocol="seed")
+    g = p.add_argument_group("grid")
+    g.add_argument(
+        "--pca", type=_positive_int, default=50, metavar="N", help="PCA components (default 50)"
+    )
+    g.add_argument(
+        "--eps",
+        default=STUDY_EPS,
+        metavar="START:STOP:NUM",
+        help=f"NUM eps values from START to STOP inclusive (default {STUDY_EPS})",
+    )
+    g.add_argument(
+        "--min-samples",
+        default=STUDY_MIN_SAMPLES,
+        metavar="START:STOP:STEP",
+        help=f"min_samples as range(START, STOP, STEP) (default {STUDY_MIN_SAMPLES})",
+    )
+    g.add_argument(
+        "--score",
+        choices=SCORES,
+        default="ari",
+        help="what ranks the configurations (default ari; silhouette is slower)",
+    )
+    g.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULTS.seed,
+        help=f"seed of the split and samples (default {DEFAULTS.seed})",
+    )
+    g.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="auto",
+        help="cpu: scikit-learn DBSCAN on Dask worker processes; gpu: cuML DBSCAN, "
+        "one dask-cuda worker per GPU; auto: the GPU where usable (default)",
+    )
+    d = p.add_argument_group("dask")
+    d.add_argument(
+        "--scheduler",
+        default="local",
+        metavar="local|ADDRESS",
+        help="local: start a cluster on this machine (default); or the address of a "
+        "running scheduler, e.g. tcp://10.0.0.5:8786",
+    )
+    d.add_argument(
+        "--scheduler-file",
+        type=Path,
+        metavar="F",
+        help="connect to the scheduler described in this file",
+    )
+    d.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="local workers (default: one per core; on the GPU one per device)",
+    )
+    d.add_argument(
+        "--threads-per-worker",
+        type=_positive_int,
+        default=1,
+        metavar="T",
+        help="threads per local worker (default 1)",
+    )
+    d.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=10,
+        metavar="B",
+        help="configurations per Dask task (default 10)",
+    )
+    o = p.add_argument_group("output")
+    o.add_argument(
+        "--out",
+        type=Path,
+        default=Path("grid.jsonl"),
+        help="JSONL file, one line per configuration as it finishes; the heatmap goes "
+        "beside it as .png (default grid.jsonl)",
+    )
+    o.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue --out: skip the configurations it already holds",
+    )
+    p.set_defaults(handler=_cmd_grid)  # fmt: skip
 
 
 def _add_data_parser(sub: Any) -> None:
@@ -162,7 +274,7 @@ def _add_data_parser(sub: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="clusterbench",
         description="Cluster-then-label handwritten digits on CPU (scikit-learn) or GPU (cuML), "
         "timed and scored.",
@@ -170,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"clusterbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_run_parser(sub)
+    _add_grid_parser(sub)
     _add_data_parser(sub)
     return parser
 
@@ -190,6 +303,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         eps=args.eps,
         min_samples=args.min_samples,
     )
+    expected_fingerprint = None
+    if args.from_grid is not None:
+        params, expected_fingerprint = _from_grid(args, params)
     config = RunConfig(
         dataset=args.dataset,
         data=DataOptions(args.data_dir, args.data_file),
@@ -199,12 +315,83 @@ def _cmd_run(args: argparse.Namespace) -> int:
         params=params,
         backend=args.backend,
         repeat=args.repeat,
+        expected_fingerprint=expected_fingerprint,
     )
     record = run(config)
     print(format_run(record))
     if args.json is not None:
         write_json(record, args.json)
         print(f"\nrecord written to {args.json}")
+    return 0
+
+
+def _from_grid(args: argparse.Namespace, params: Params) -> tuple[Params, str]:
+    """Params from a grid file's best row; the protocol and subsample too unless given."""
+    from dataclasses import replace
+
+    from clusterbench.grid.summary import best_config
+
+    if args.method != "dbscan":
+        raise ClusterbenchError("--from-grid needs --method dbscan")
+    header, best = best_config(args.from_grid)
+    if args.protocol is None:
+        args.protocol = header["protocol"]
+    if args.subsample is None:
+        args.subsample = header["subsample"]
+    print(
+        f"from {args.from_grid}: eps {best['eps']:.4f}, min_samples {best['min_samples']}, "
+        f"PCA-{header['n_components']} ({header['score']} {best[header['score']]:.4f})",
+        file=sys.stderr,
+    )
+    best_params = replace(
+        params,
+        eps=best["eps"],
+        min_samples=best["min_samples"],
+        n_components=header["n_components"],
+    )
+    return best_params, header["dataset_fingerprint"]
+
+
+def _cmd_grid(args: argparse.Namespace) -> int:
+    from clusterbench.grid.runner import GridConfig, run_grid
+    from clusterbench.grid.spec import GridSpec
+    from clusterbench.grid.summary import top_table
+    from clusterbench.registry import DaskOptions
+    from clusterbench.runner import stderr_log
+
+    config = GridConfig(
+        dataset=args.dataset,
+        data=DataOptions(args.data_dir, args.data_file),
+        protocol=args.protocol,
+        subsample=args.subsample,
+        n_components=args.pca,
+        seed=args.seed,
+        spec=GridSpec.parse(args.eps, args.min_samples),
+        score=args.score,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        scheduler_file=args.scheduler_file,
+        dask=DaskOptions(workers=args.workers, threads_per_worker=args.threads_per_worker),
+        out=args.out,
+        resume=args.resume,
+        batch_size=args.batch_size,
+    )
+    summary = run_grid(config, stderr_log)
+    rows, best, score = summary["rows"], summary["best"], args.score
+    print(
+        f"grid: {len(rows)} configurations in {args.out} ({summary['n_failed']} failed); "
+        f"this run: {summary['ran']} in {summary['wall_s']:.1f} s"
+    )
+    if best is None:
+        print(f"no configuration has a {score} score (every one failed or found no cluster)")
+    else:
+        print(
+            f"best {score} {best[score]:.4f} at eps {best['eps']:.4f}, min_samples "
+            f"{best['min_samples']} ({best['n_clusters']} clusters, "
+            f"{100 * best['noise_fraction']:.1f} % noise)"
+        )
+        print(top_table(rows, score))
+    print(f"heatmap: {summary['png']}")
     return 0
 
 

@@ -7,6 +7,8 @@ signatures by the API-contract tests, so a misspelled keyword fails a test, not 
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
@@ -30,10 +32,19 @@ class Params:
         return tuple(f.name for f in fields(cls))
 
 
-KwargsFn = Callable[[Params], dict[str, Any]]
+@dataclass(frozen=True)
+class DaskOptions:
+    """How big a local Dask cluster to start (None workers: one per core, or one per GPU)."""
+
+    workers: int | None = None
+    threads_per_worker: int = 1
+    processes: bool = True  # False: threads in this process (quick start-up for small grids)
 
 
-def _no_kwargs(_: Params) -> dict[str, Any]:
+KwargsFn = Callable[[Any], dict[str, Any]]  # Params, or DaskOptions for the CLUSTERS rows
+
+
+def _no_kwargs(_: Any) -> dict[str, Any]:
     return {}
 
 
@@ -48,7 +59,7 @@ class Impl:
         module, _, attr = self.path.rpartition(".")
         return getattr(importlib.import_module(module), attr)
 
-    def build(self, params: Params) -> Any:
+    def build(self, params: Any) -> Any:
         return self.resolve()(**self.kwargs(params))
 
 
@@ -159,6 +170,36 @@ METHODS: dict[str, Pair] = {
             "DBSCAN; noise points get no cluster",
             has_noise=True,
         ),
+    )
+}
+
+
+def _local_cluster(o: DaskOptions) -> dict[str, Any]:
+    workers = o.workers or max(1, (os.cpu_count() or 1) // o.threads_per_worker)
+    return {
+        "n_workers": workers,
+        "threads_per_worker": o.threads_per_worker,
+        "processes": o.processes,
+        "dashboard_address": ":0",
+        "silence_logs": logging.ERROR,
+    }
+
+
+def _cuda_cluster(o: DaskOptions) -> dict[str, Any]:
+    return {
+        "n_workers": o.workers,  # None: one worker per visible GPU
+        "threads_per_worker": o.threads_per_worker,
+        "dashboard_address": ":0",
+        "silence_logs": logging.ERROR,
+    }
+
+
+# The local Dask cluster of a grid run: CPU worker processes, or one dask-cuda worker per GPU.
+CLUSTERS: dict[str, Pair] = {
+    "local": Pair(
+        "local",
+        Impl("distributed.LocalCluster", _local_cluster),
+        Impl("dask_cuda.LocalCUDACluster", _cuda_cluster),
     )
 }
 

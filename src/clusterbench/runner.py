@@ -33,6 +33,7 @@ class RunConfig:
     params: Params = field(default_factory=Params)
     backend: str = "auto"
     repeat: int = 1
+    expected_fingerprint: str | None = None  # e.g. the data a grid file was computed on
 
 
 def _timed_fit_predict(model: ClusterThenLabel, split: Any) -> tuple[Any, dict[str, float]]:
@@ -71,6 +72,10 @@ def run(config: RunConfig, log: Log = stderr_log) -> dict[str, Any]:
     log(f"backend: {backend.name} ({backend.reason})")
     start = time.perf_counter()
     dataset = load_dataset(config.dataset, config.data)
+    if config.expected_fingerprint not in (None, dataset.fingerprint):
+        raise ConfigError(
+            f"{dataset.name} from {dataset.source} is not the data the grid was computed on"
+        )
     protocol = config.protocol or default_protocol(dataset)
     split = make_split(dataset, protocol, config.params.seed, config.subsample)
     check_fits(config.params, split, config.method)

@@ -1,0 +1,108 @@
+"""The grid's JSONL file: a header line naming the data, then one line per finished configuration.
+
+Lines are appended and flushed as configurations finish, so a run killed at any moment keeps
+everything it finished; `--resume` reads them back, drops a half-written last line, and the run
+goes on with what is missing. Each configuration ends up in the file exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from clusterbench.errors import ConfigError, DataError
+from clusterbench.grid.spec import config_key
+from clusterbench.record import SCHEMA_VERSION
+
+# Header fields that must match for --resume to continue a file: they decide every row's value.
+IDENTITY = ("dataset_fingerprint", "protocol", "subsample", "n_components", "seed", "score")
+
+
+def _parse_line(path: Path, lineno: int, line: str) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError:
+        raise DataError(f"{path}: line {lineno} is not valid JSON (not a grid file?)") from None
+    if not isinstance(row, dict):
+        raise DataError(f"{path}: line {lineno} is not a JSON object (not a grid file?)")
+    return row
+
+
+def read_grid(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Header and rows of a grid file; a half-written last line (a killed run) is ignored."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read ({exc})") from None
+    lines = text.split("\n")
+    complete = lines[:-1]  # text after the last newline is a line the writer never finished
+    if not complete:
+        raise DataError(f"{path}: empty or not a grid file")
+    header = _parse_line(path, 1, complete[0])
+    if header.get("kind") != "grid":
+        raise DataError(f"{path}: line 1 is not a grid header (not a grid file?)")
+    if header.get("schema_version") != SCHEMA_VERSION:
+        raise DataError(
+            f"{path}: grid schema version {header.get('schema_version')}, "
+            f"this clusterbench reads {SCHEMA_VERSION}"
+        )
+    rows = []
+    for lineno, line in enumerate(complete[1:], start=2):
+        row = _parse_line(path, lineno, line)
+        if "eps" not in row or "min_samples" not in row or "status" not in row:
+            raise DataError(f"{path}: line {lineno} is not a grid row")
+        rows.append(row)
+    return header, rows
+
+
+class GridStore:
+    """Append-only writer of a grid file; knows which configurations are already done."""
+
+    def __init__(self, path: Path, header: dict[str, Any], resume: bool) -> None:
+        self.path = path
+        self.done: set[tuple[float, int]] = set()
+        if path.exists() and path.stat().st_size > 0:
+            if not resume:
+                raise ConfigError(
+                    f"{path} exists; pass --resume to continue it, or choose another --out"
+                )
+            old_header, rows = read_grid(path)
+            changed = [k for k in IDENTITY if old_header.get(k) != header.get(k)]
+            if changed:
+                raise ConfigError(
+                    f"{path} was made with other settings ({', '.join(changed)} differ); "
+                    "choose another --out"
+                )
+            self.done = {config_key(r["eps"], r["min_samples"]) for r in rows}
+            self._drop_partial_line()
+            self._file: TextIO = path.open("a")
+        else:
+            try:
+                self._file = path.open("w")
+            except OSError as exc:
+                raise ConfigError(f"{path}: cannot write ({exc.strerror})") from None
+            self._write(header)
+
+    def _drop_partial_line(self) -> None:
+        data = self.path.read_bytes()
+        end = data.rfind(b"\n") + 1
+        if end != len(data):
+            with self.path.open("r+b") as f:
+                f.truncate(end)
+
+    def _write(self, row: dict[str, Any]) -> None:
+        self._file.write(json.dumps(row) + "\n")
+        self._file.flush()
+
+    def append(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            key = config_key(row["eps"], row["min_samples"])
+            if key not in self.done:
+                self._write(row)
+                self.done.add(key)
+
+    def close(self) -> None:
+        self._file.close()

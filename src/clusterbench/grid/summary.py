@@ -1,0 +1,78 @@
+"""What a grid file says: the best configuration, the top 10, and a heatmap of the score."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from clusterbench.errors import DataError
+from clusterbench.grid.store import read_grid
+
+
+def scored(rows: list[dict[str, Any]], score: str) -> list[dict[str, Any]]:
+    """Finished rows that have a value for `score`, best first (ties: grid order)."""
+    ok = [r for r in rows if r["status"] == "ok" and r.get(score) is not None]
+    return sorted(ok, key=lambda r: (-r[score], r["min_samples"], r["eps"]))
+
+
+def best_config(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The grid file's header and its best row by the score it was run with."""
+    header, rows = read_grid(path)
+    ranked = scored(rows, header["score"])
+    if not ranked:
+        raise DataError(f"{path}: no finished configuration with a {header['score']} score")
+    return header, ranked[0]
+
+
+def top_table(rows: list[dict[str, Any]], score: str, n: int = 10) -> str:
+    lines = [
+        f"{'rank':>4}  {'eps':>7}  {'min_samples':>11}  {score:>10}  {'clusters':>8}  "
+        f"{'noise':>6}  {'fit s':>7}"
+    ]
+    for i, r in enumerate(scored(rows, score)[:n], start=1):
+        lines.append(
+            f"{i:>4}  {r['eps']:>7.3f}  {r['min_samples']:>11}  {r[score]:>10.4f}  "
+            f"{r['n_clusters']:>8}  {100 * r['noise_fraction']:>5.1f}%  {r['fit_s']:>7.2f}"
+        )
+    return "\n".join(lines)
+
+
+def heatmap(header: dict[str, Any], rows: list[dict[str, Any]], path: Path) -> None:
+    """PNG of the score over eps (x) and min_samples (y); failed cells stay blank."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    score = header["score"]
+    eps = sorted({r["eps"] for r in rows})
+    mins = sorted({r["min_samples"] for r in rows})
+    grid = np.full((len(mins), len(eps)), np.nan)
+    for r in scored(rows, score):
+        grid[mins.index(r["min_samples"]), eps.index(r["eps"])] = r[score]
+    fig, ax = plt.subplots(figsize=(10, 6))
+    image = ax.imshow(
+        grid,
+        origin="lower",
+        aspect="auto",
+        extent=(eps[0], eps[-1], mins[0], mins[-1]),
+        cmap="viridis",
+        interpolation="nearest",
+    )
+    fig.colorbar(image, ax=ax, label=score.upper())
+    ranked = scored(rows, score)
+    if ranked:
+        best = ranked[0]
+        ax.plot(best["eps"], best["min_samples"], "r*", markersize=14)
+        ax.set_title(
+            f"DBSCAN {score.upper()} on {header['dataset']} ({header['protocol']}), "
+            f"PCA-{header['n_components']}; best {best[score]:.4f} at eps {best['eps']:.3f}, "
+            f"min_samples {best['min_samples']}"
+        )
+    ax.set_xlabel("eps")
+    ax.set_ylabel("min_samples")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
