@@ -207,6 +207,14 @@ def _add_grid_parser(sub: Any) -> None:
         help="cpu: scikit-learn DBSCAN on Dask worker processes; gpu: cuML DBSCAN, "
         "one dask-cuda worker per GPU; auto: the GPU where usable (default)",
     )
+    g.add_argument(
+        "--engine",
+        choices=("sweep", "loop"),
+        default="sweep",
+        help="sweep: every eps of a min_samples from one neighbour graph, labels "
+        "identical to scikit-learn's DBSCAN (default, CPU); loop: one DBSCAN fit per "
+        "configuration, as the study did (CPU or GPU)",
+    )
     d = p.add_argument_group("dask")
     d.add_argument(
         "--scheduler",
@@ -375,6 +383,7 @@ def _cmd_grid(args: argparse.Namespace) -> int:
         out=args.out,
         resume=args.resume,
         batch_size=args.batch_size,
+        engine=args.engine,
     )
     summary = run_grid(config, stderr_log)
     rows, best, score = summary["rows"], summary["best"], args.score

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from clusterbench.errors import ConfigError
 from clusterbench.grid.spec import GridSpec, config_key
 from clusterbench.grid.store import GridStore, read_grid
 from clusterbench.grid.summary import heatmap, scored
-from clusterbench.grid.tasks import SCORES, failed_row, fit_batch
+from clusterbench.grid.tasks import SCORES, Config, failed_row, loop_batch, sweep_batch
 from clusterbench.record import SCHEMA_VERSION, now_iso
 from clusterbench.registry import CLUSTERS, STEPS, DaskOptions, Params
 
@@ -40,13 +40,64 @@ class GridConfig:
     dask: DaskOptions = field(default_factory=DaskOptions)
     out: Path = Path("grid.jsonl")
     resume: bool = False
-    batch_size: int = 10  # configurations per Dask task: scheduling overhead stays small
+    batch_size: int = 10  # loop engine: configurations per Dask task
+    engine: str = "sweep"
+
+
+class LoopEngine:
+    """One DBSCAN fit per configuration, batched: the study's method, on Dask."""
+
+    name = "loop"
+    task = staticmethod(loop_batch)
+    in_process = False  # worker processes: scikit-learn's DBSCAN holds the GIL in places
+
+    def shared(self, X: Any, y: Any, todo: list[Config], config: GridConfig, log: Log) -> dict:
+        return {"X": X, "y": y}
+
+    def batches(self, todo: list[Config], config: GridConfig) -> list[list[Config]]:
+        todo = sorted(todo, key=lambda c: -c[0])  # large eps are slowest: start them first
+        return [todo[i : i + config.batch_size] for i in range(0, len(todo), config.batch_size)]
+
+
+class SweepEngine:
+    """Every eps of a min_samples from one neighbour graph: one Dask task per min_samples."""
+
+    name = "sweep"
+    task = staticmethod(sweep_batch)
+    in_process = True  # threads share the graph; the sweep kernel releases the GIL
+
+    def shared(self, X: Any, y: Any, todo: list[Config], config: GridConfig, log: Log) -> dict:
+        import psutil
+
+        from clusterbench.grid.sweep import check_graph_fits, neighbour_graph
+
+        eps_max = max(e for e, _ in todo)
+        budget = psutil.virtual_memory().available // 2
+        need = check_graph_fits(X, eps_max, budget)
+        log(f"sweep: neighbour graph up to eps {eps_max:g}, about {need / 2**20:.0f} MiB ...")
+        start = time.perf_counter()
+        graph = neighbour_graph(X, eps_max, n_jobs=-1)
+        log(f"sweep: {graph.nnz} neighbour pairs in {time.perf_counter() - start:.1f} s")
+        return {"graph": graph, "X": X, "y": y}
+
+    def batches(self, todo: list[Config], config: GridConfig) -> list[list[Config]]:
+        by_m: dict[int, list[Config]] = {}
+        for eps, m in todo:
+            by_m.setdefault(m, []).append((eps, m))
+        return [by_m[m] for m in sorted(by_m)]  # small min_samples have most edges: first
+
+
+ENGINES = {engine.name: engine for engine in (SweepEngine(), LoopEngine())}
 
 
 def prepare(config: GridConfig, backend: Backend, log: Log) -> tuple[Any, Any, dict[str, Any]]:
     """The training digits' PCA features (host float32), their labels, and the file header."""
     if config.score not in SCORES:
         raise ConfigError(f"unknown score {config.score!r}; choose from {', '.join(SCORES)}")
+    if config.engine not in ENGINES:
+        raise ConfigError(f"unknown engine {config.engine!r}; choose from {', '.join(ENGINES)}")
+    if config.engine == "sweep" and backend.name != "cpu":
+        raise ConfigError("the sweep engine runs on the CPU; use --backend cpu, or --engine loop")
     dataset = load_dataset(config.dataset, config.data)
     split = make_split(dataset, config.protocol, config.seed, config.subsample)
     limit = min(split.n_train, split.X_train.shape[1])
@@ -72,6 +123,7 @@ def prepare(config: GridConfig, backend: Backend, log: Log) -> tuple[Any, Any, d
         "seed": config.seed,
         "score": config.score,
         "backend": backend.name,
+        "engine": config.engine,
         "eps": list(config.spec.eps),
         "min_samples": list(config.spec.min_samples),
     }
@@ -84,12 +136,14 @@ def dask_client(config: GridConfig, backend: Backend, log: Log) -> Iterator[Any]
     from distributed import Client
 
     cluster = None
+    engine = ENGINES[config.engine]
     if config.scheduler_file is not None:
         client = Client(scheduler_file=str(config.scheduler_file), timeout="30s")
     elif config.scheduler != "local":
         client = Client(config.scheduler, timeout="30s")
     else:
-        cluster = backend.build(CLUSTERS["local"], config.dask)
+        options = replace(config.dask, processes=config.dask.processes and not engine.in_process)
+        cluster = backend.build(CLUSTERS["local"], options)
         client = Client(cluster)
     try:
         workers = len(client.scheduler_info()["workers"])
@@ -101,24 +155,26 @@ def dask_client(config: GridConfig, backend: Backend, log: Log) -> Iterator[Any]
             cluster.close()
 
 
-def _run(config: GridConfig, backend: Backend, X: Any, y: Any, store: GridStore, todo: list,
-         log: Log) -> None:  # fmt: skip
+def _run(config: GridConfig, backend: Backend, X: Any, y: Any, store: GridStore,
+         todo: list[Config], log: Log) -> None:  # fmt: skip
     from distributed import as_completed
     from tqdm import tqdm
 
+    engine = ENGINES[config.engine]
+    shared = engine.shared(X, y, todo, config, log)
+    options = {
+        "backend": backend.name,
+        "score": config.score,
+        "seed": config.seed,
+        "n_jobs": config.dask.threads_per_worker,
+    }
     with dask_client(config, backend, log) as client:
-        X_f = client.scatter(X, broadcast=True)
-        y_f = client.scatter(y, broadcast=True)
-        todo = sorted(todo, key=lambda c: -c[0])  # large eps are slowest: start them first
+        shared_f = {key: client.scatter(value, broadcast=True) for key, value in shared.items()}
 
-        def submit(batch: list) -> Any:
-            return client.submit(
-                fit_batch, X_f, y_f, batch, backend.name, config.score, config.seed,
-                config.dask.threads_per_worker, retries=2, pure=False,
-            )  # fmt: skip
+        def submit(batch: list[Config]) -> Any:
+            return client.submit(engine.task, shared_f, batch, options, retries=2, pure=False)
 
-        batches = [todo[i : i + config.batch_size] for i in range(0, len(todo), config.batch_size)]
-        pending = {submit(batch): batch for batch in batches}
+        pending = {submit(batch): batch for batch in engine.batches(todo, config)}
         completed = as_completed(list(pending))
         with tqdm(total=len(todo), unit="config", desc="grid", smoothing=0.05) as bar:
             for future in completed:
@@ -126,20 +182,24 @@ def _run(config: GridConfig, backend: Backend, X: Any, y: Any, store: GridStore,
                 try:
                     rows = future.result()
                 except Exception as exc:  # its worker died more often than the retries allow
-                    if len(batch) > 1:  # find the culprit: retry one configuration per task
+                    if len(batch) > 1 and engine.name == "loop":  # find the culprit: one per task
                         for config_ in batch:
                             single = submit([config_])
                             pending[single] = [config_]
                             completed.add(single)
                         continue
-                    rows = [failed_row(*batch[0], f"{type(exc).__name__}: {exc}", "unknown")]
+                    reason = f"{type(exc).__name__}: {exc}"
+                    rows = [failed_row(e, m, reason, "unknown") for e, m in batch]
                 store.append(rows)
                 bar.update(len(rows))
 
 
 def run_grid(config: GridConfig, log: Log) -> dict[str, Any]:
     """Run what is missing from `config.out`, then summarise the whole file."""
-    backend = select_backend(config.backend)
+    if config.engine == "sweep" and config.backend == "auto":
+        backend = Backend("auto: the sweep engine runs on the CPU")
+    else:
+        backend = select_backend(config.backend)
     log(f"backend: {backend.name} ({backend.reason})")
     X, y, header = prepare(config, backend, log)
     store = GridStore(config.out, header, config.resume)

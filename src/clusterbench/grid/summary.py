@@ -53,19 +53,15 @@ def heatmap(header: dict[str, Any], rows: list[dict[str, Any]], path: Path) -> N
     for r in scored(rows, score):
         grid[mins.index(r["min_samples"]), eps.index(r["eps"])] = r[score]
     fig, ax = plt.subplots(figsize=(10, 6))
-    image = ax.imshow(
-        grid,
-        origin="lower",
-        aspect="auto",
-        extent=(eps[0], eps[-1], mins[0], mins[-1]),
-        cmap="viridis",
-        interpolation="nearest",
-    )
+    image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", interpolation="nearest")
     fig.colorbar(image, ax=ax, label=score.upper())
+    step_x, step_y = max(1, len(eps) // 10), max(1, len(mins) // 10)
+    ax.set_xticks(range(0, len(eps), step_x), [f"{e:.2f}" for e in eps[::step_x]])
+    ax.set_yticks(range(0, len(mins), step_y), [str(m) for m in mins[::step_y]])
     ranked = scored(rows, score)
     if ranked:
         best = ranked[0]
-        ax.plot(best["eps"], best["min_samples"], "r*", markersize=14)
+        ax.plot(eps.index(best["eps"]), mins.index(best["min_samples"]), "r*", markersize=14)
         ax.set_title(
             f"DBSCAN {score.upper()} on {header['dataset']} ({header['protocol']}), "
             f"PCA-{header['n_components']}; best {best[score]:.4f} at eps {best['eps']:.3f}, "
