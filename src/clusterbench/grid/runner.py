@@ -77,7 +77,7 @@ class SweepEngine:
         log(f"sweep: neighbour graph up to eps {eps_max:g}, about {need / 2**20:.0f} MiB ...")
         start = time.perf_counter()
         graph = neighbour_graph(X, eps_max, n_jobs=-1)
-        log(f"sweep: {graph.nnz} neighbour pairs in {time.perf_counter() - start:.1f} s")
+        log(f"sweep: {graph.csr.nnz} neighbour pairs in {time.perf_counter() - start:.1f} s")
         return {"graph": graph, "X": X, "y": y}
 
     def batches(self, todo: list[Config], config: GridConfig) -> list[list[Config]]:

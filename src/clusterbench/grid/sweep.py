@@ -17,6 +17,8 @@ where its NearestNeighbors(algorithm="auto") is brute force; a k-d tree's sums o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
@@ -29,9 +31,23 @@ GRAPH_BYTES_PER_EDGE = 12 + 16  # CSR value + index, plus the transient COO/sort
 SAMPLE_FOR_ESTIMATE = 500
 
 
-def squared_radius(eps: float) -> float:
-    """eps**2 as scikit-learn's radius query compares it (a float64 product)."""
+def squared_radius(eps: float, float32: bool = False) -> float:
+    """eps**2 as scikit-learn's radius query compares it: a float64 product, except that the
+    brute-force kernel on float32 data squares a float32 eps in float32."""
+    if float32:
+        return float(np.float32(eps) * np.float32(eps))
     return float(eps) * float(eps)
+
+
+@dataclass(frozen=True)
+class NeighbourGraph:
+    """Every pair within the largest eps, rows sorted by distance, with squared distances."""
+
+    csr: sp.csr_matrix
+    float32_radius: bool  # compare with eps**2 as a float32 product (brute force, float32 X)
+
+    def radius(self, eps: float) -> float:
+        return squared_radius(eps, self.float32_radius)
 
 
 def estimate_graph_bytes(X: np.ndarray, eps_max: float, seed: int = 0) -> int:
@@ -55,17 +71,22 @@ def check_graph_fits(X: np.ndarray, eps_max: float, budget_bytes: int) -> int:
     return need
 
 
-def neighbour_graph(X: np.ndarray, eps_max: float, n_jobs: int | None = None) -> sp.csr_matrix:
+def neighbour_graph(X: np.ndarray, eps_max: float, n_jobs: int | None = None) -> NeighbourGraph:
     """All pairs within eps_max (each point with itself too), rows sorted by distance, holding
     squared distances exactly as scikit-learn's DBSCAN computes them for this X."""
     n = X.shape[0]
     if X.shape[1] > TREE_MAX_DIM:
         # DBSCAN's brute-force radius query: the same kernel with metric "sqeuclidean" returns
         # the squared distances it compares with eps**2, not their square roots.
+        float32 = X.dtype == np.float32
         nn = NearestNeighbors(
-            radius=squared_radius(eps_max), metric="sqeuclidean", algorithm="brute", n_jobs=n_jobs
+            radius=squared_radius(eps_max, float32),
+            metric="sqeuclidean",
+            algorithm="brute",
+            n_jobs=n_jobs,
         ).fit(X)
-        return nn.radius_neighbors_graph(X, mode="distance", sort_results=True)
+        csr = nn.radius_neighbors_graph(X, mode="distance", sort_results=True)
+        return NeighbourGraph(csr, float32_radius=float32)
     # k-d tree: the pairs come from the tree; their squared distances are the tree's own sums of
     # squared float64 differences, feature by feature, recomputed here in the same order.
     nn = NearestNeighbors(radius=eps_max, algorithm="kd_tree", n_jobs=n_jobs).fit(X)
@@ -78,7 +99,8 @@ def neighbour_graph(X: np.ndarray, eps_max: float, n_jobs: int | None = None) ->
     order = np.lexsort((sq, pairs.row))
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(pairs.row, minlength=n), out=indptr[1:])
-    return sp.csr_matrix((sq[order], pairs.col[order], indptr), shape=(n, n))
+    csr = sp.csr_matrix((sq[order], pairs.col[order], indptr), shape=(n, n))
+    return NeighbourGraph(csr, float32_radius=False)
 
 
 @njit(cache=True, nogil=True)
@@ -166,12 +188,12 @@ def sweep_labels(
     return labels
 
 
-def sweep(graph: sp.csr_matrix, min_samples: int, eps: list[float]) -> dict[float, np.ndarray]:
+def sweep(graph: NeighbourGraph, min_samples: int, eps: list[float]) -> dict[float, np.ndarray]:
     """{eps: labels} for one min_samples over the given eps values (any order)."""
     ordered = sorted(set(eps))
-    radii = np.array([squared_radius(e) for e in ordered])
+    radii = np.array([graph.radius(e) for e in ordered])
+    csr = graph.csr
     labels = sweep_labels(
-        graph.indptr.astype(np.int64), graph.indices.astype(np.int64), graph.data, min_samples,
-        radii,
-    )  # fmt: skip
+        csr.indptr.astype(np.int64), csr.indices.astype(np.int64), csr.data, min_samples, radii
+    )
     return {e: labels[i] for i, e in enumerate(ordered)}
