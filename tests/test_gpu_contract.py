@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,9 @@ import pytest
 import clusterbench
 from clusterbench import runner
 from clusterbench.backends import Backend
-from clusterbench.registry import METHODS, STEPS, Pair, Params
+from clusterbench.grid import runner as grid_runner
+from clusterbench.grid.spec import GridSpec
+from clusterbench.registry import CLUSTERS, METHODS, STEPS, DaskOptions, Pair, Params
 from clusterbench.runner import RunConfig
 from tests.conftest import require_gpu_packages
 
@@ -70,14 +73,15 @@ def assert_accepts(obj: Any, keywords: set[str], where: str) -> None:
 
 # --- 1. the registry's GPU column -------------------------------------------------------------
 
-ALL_PAIRS = {**STEPS, **METHODS}
+ALL_PAIRS = {**STEPS, **METHODS, **CLUSTERS}
 
 
 @pytest.mark.parametrize("name", list(ALL_PAIRS))
 def test_registry_gpu_column_exists_with_its_keywords(name):
     pair = ALL_PAIRS[name]
+    options = DaskOptions() if name in CLUSTERS else Params()
     target = pair.gpu.resolve()
-    assert_accepts(target, set(pair.gpu.kwargs(Params())), pair.gpu.path)
+    assert_accepts(target, set(pair.gpu.kwargs(options)), pair.gpu.path)
 
 
 # --- 2. what the shared pipeline calls on the estimators -------------------------------------
@@ -133,10 +137,22 @@ def recorded_calls() -> dict[str, dict[str, set[str]]]:
     backend = RecordingBackend()
     mp = pytest.MonkeyPatch()
     mp.setattr(runner, "select_backend", lambda _: backend)
+    mp.setattr(grid_runner, "select_backend", lambda _: backend)
     try:
         for method, params in RECORDING_PARAMS.items():
             runner.run(
                 RunConfig(dataset="digits", method=method, params=params), log=lambda _: None
+            )
+        with tempfile.TemporaryDirectory() as tmp:  # the grid's client side: the sweep's graph
+            grid_runner.run_grid(
+                grid_runner.GridConfig(
+                    dataset="digits",
+                    n_components=20,
+                    spec=GridSpec.parse("1:2:2", "2:12:5"),
+                    dask=DaskOptions(workers=1, processes=False),
+                    out=Path(tmp) / "grid.jsonl",
+                ),
+                log=lambda _: None,
             )
     finally:
         mp.undo()
@@ -196,12 +212,32 @@ def _aliases(tree: ast.Module) -> dict[str, str]:
     return aliases
 
 
+def _instances(tree: ast.Module, aliases: dict[str, str]) -> dict[str, str]:
+    """Names bound to instances of GPU classes (`index = NearestNeighbors(...)`): their methods
+    are checked on the class."""
+    instances = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            chain = _chain(node.value.func)
+            if chain and chain[0] in aliases and chain[0] != "xp":
+                path = ".".join([aliases[chain[0]], *chain[1:]])
+                try:
+                    is_class = inspect.isclass(resolve(path))
+                except (ImportError, AttributeError):
+                    is_class = False  # the call itself is checked, and fails, elsewhere
+                for target in node.targets:
+                    if is_class and isinstance(target, ast.Name):
+                        instances[target.id] = path
+    return instances
+
+
 def gpu_library_calls() -> list[tuple[str, str, set[str]]]:
     """(where, dotted GPU path, keyword names) for every such call in the package source."""
     calls = []
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         tree = ast.parse(path.read_text())
         aliases = _aliases(tree)
+        aliases.update(_instances(tree, aliases))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
@@ -222,6 +258,7 @@ def gpu_library_calls() -> list[tuple[str, str, set[str]]]:
 def test_the_source_scan_finds_the_gpu_backends_calls():
     paths = {path for _, path, _ in gpu_library_calls()}
     assert {"cupy.asarray", "cupy.cuda.runtime.deviceSynchronize", "cupy.bincount"} <= paths
+    assert "cuml.neighbors.NearestNeighbors.radius_neighbors_graph" in paths  # via an instance
 
 
 @pytest.mark.parametrize(

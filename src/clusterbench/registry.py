@@ -135,6 +135,11 @@ STEPS: dict[str, Pair] = {
             Impl("cuml.metrics.cluster.v_measure_score"),
         ),
         Pair(
+            "neighbour_graph",  # the sweep engine's graph: scikit-learn's distances, or cuML's
+            Impl("clusterbench.grid.sweep.neighbour_graph"),
+            Impl("clusterbench.grid.gpu_graph.neighbour_graph"),
+        ),
+        Pair(
             "silhouette",
             Impl("sklearn.metrics.silhouette_score"),
             Impl("cuml.metrics.cluster.silhouette_score"),

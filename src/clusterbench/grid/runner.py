@@ -51,7 +51,9 @@ class LoopEngine:
     task = staticmethod(loop_batch)
     in_process = False  # worker processes: scikit-learn's DBSCAN holds the GIL in places
 
-    def shared(self, X: Any, y: Any, todo: list[Config], config: GridConfig, log: Log) -> dict:
+    def shared(
+        self, X: Any, y: Any, todo: list[Config], config: GridConfig, backend: Backend, log: Log
+    ) -> dict:
         return {"X": X, "y": y}
 
     def batches(self, todo: list[Config], config: GridConfig) -> list[list[Config]]:
@@ -60,23 +62,29 @@ class LoopEngine:
 
 
 class SweepEngine:
-    """Every eps of a min_samples from one neighbour graph: one Dask task per min_samples."""
+    """Every eps of a min_samples from one neighbour graph: one Dask task per min_samples.
+
+    The graph is built on the backend (scikit-learn's exact distances on the CPU, cuML's radius
+    query on the GPU); the union-find sweep over it runs on the host CPU.
+    """
 
     name = "sweep"
     task = staticmethod(sweep_batch)
     in_process = True  # threads share the graph; the sweep kernel releases the GIL
 
-    def shared(self, X: Any, y: Any, todo: list[Config], config: GridConfig, log: Log) -> dict:
+    def shared(
+        self, X: Any, y: Any, todo: list[Config], config: GridConfig, backend: Backend, log: Log
+    ) -> dict:
         import psutil
 
-        from clusterbench.grid.sweep import check_graph_fits, neighbour_graph
+        from clusterbench.grid.sweep import check_graph_fits
 
         eps_max = max(e for e, _ in todo)
         budget = psutil.virtual_memory().available // 2
         need = check_graph_fits(X, eps_max, budget)
         log(f"sweep: neighbour graph up to eps {eps_max:g}, about {need / 2**20:.0f} MiB ...")
         start = time.perf_counter()
-        graph = neighbour_graph(X, eps_max, n_jobs=-1)
+        graph = backend.function(STEPS["neighbour_graph"])(X, eps_max, n_jobs=-1)
         log(f"sweep: {graph.csr.nnz} neighbour pairs in {time.perf_counter() - start:.1f} s")
         return {"graph": graph, "X": X, "y": y}
 
@@ -96,8 +104,6 @@ def prepare(config: GridConfig, backend: Backend, log: Log) -> tuple[Any, Any, d
         raise ConfigError(f"unknown score {config.score!r}; choose from {', '.join(SCORES)}")
     if config.engine not in ENGINES:
         raise ConfigError(f"unknown engine {config.engine!r}; choose from {', '.join(ENGINES)}")
-    if config.engine == "sweep" and backend.name != "cpu":
-        raise ConfigError("the sweep engine runs on the CPU; use --backend cpu, or --engine loop")
     dataset = load_dataset(config.dataset, config.data)
     split = make_split(dataset, config.protocol, config.seed, config.subsample)
     limit = min(split.n_train, split.X_train.shape[1])
@@ -161,7 +167,7 @@ def _run(config: GridConfig, backend: Backend, X: Any, y: Any, store: GridStore,
     from tqdm import tqdm
 
     engine = ENGINES[config.engine]
-    shared = engine.shared(X, y, todo, config, log)
+    shared = engine.shared(X, y, todo, config, backend, log)
     options = {
         "backend": backend.name,
         "score": config.score,
@@ -196,10 +202,7 @@ def _run(config: GridConfig, backend: Backend, X: Any, y: Any, store: GridStore,
 
 def run_grid(config: GridConfig, log: Log) -> dict[str, Any]:
     """Run what is missing from `config.out`, then summarise the whole file."""
-    if config.engine == "sweep" and config.backend == "auto":
-        backend = Backend("auto: the sweep engine runs on the CPU")
-    else:
-        backend = select_backend(config.backend)
+    backend = select_backend(config.backend)
     log(f"backend: {backend.name} ({backend.reason})")
     X, y, header = prepare(config, backend, log)
     store = GridStore(config.out, header, config.resume)
