@@ -145,9 +145,30 @@ def test_resume_after_a_kill_loses_nothing_and_repeats_nothing(tmp_path, engine)
 
 def test_a_real_kill_then_resume_from_the_command_line(tmp_path):
     out = tmp_path / "grid.jsonl"
-    argv = [sys.executable, "-m", "clusterbench", "grid", "--dataset", "digits", "--pca", "20",
-            "--eps", "0.5:3.0:40", "--min-samples", "2:42:4", "--backend", "cpu", "--workers",
-            "1", "--batch-size", "1", "--engine", "loop", "--out", str(out)]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "clusterbench",
+        "grid",
+        "--dataset",
+        "digits",
+        "--pca",
+        "20",
+        "--eps",
+        "0.5:3.0:40",
+        "--min-samples",
+        "2:42:4",
+        "--backend",
+        "cpu",
+        "--workers",
+        "1",
+        "--batch-size",
+        "1",
+        "--engine",
+        "loop",
+        "--out",
+        str(out),
+    ]
     proc = subprocess.Popen(
         argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
@@ -216,8 +237,22 @@ def test_existing_out_needs_resume(tmp_path):
 def test_malformed_out_file_is_a_one_line_error(tmp_path, capsys, content, message):
     out = tmp_path / "grid.jsonl"
     out.write_text(content)
-    argv = ["grid", "--dataset", "digits", "--pca", "10", "--eps", "1:1:1", "--min-samples",
-            "2:3:1", "--backend", "cpu", "--out", str(out), "--resume"]  # fmt: skip
+    argv = [
+        "grid",
+        "--dataset",
+        "digits",
+        "--pca",
+        "10",
+        "--eps",
+        "1:1:1",
+        "--min-samples",
+        "2:3:1",
+        "--backend",
+        "cpu",
+        "--out",
+        str(out),
+        "--resume",
+    ]
     if content:
         assert main(argv) == 1
         last = capsys.readouterr().err.strip().splitlines()[-1]
@@ -241,14 +276,27 @@ def test_grid_writes_a_heatmap_and_run_uses_its_best(tmp_path, capsys):
     assert summary["png"].stat().st_size > 10_000
     best = summary["best"]
     out = tmp_path / "r.json"
-    argv = ["run", "--dataset", "digits", "--method", "dbscan", "--backend", "cpu",
-            "--from-grid", str(config.out), "--json", str(out)]  # fmt: skip
+    argv = [
+        "run",
+        "--dataset",
+        "digits",
+        "--method",
+        "dbscan",
+        "--backend",
+        "cpu",
+        "--from-grid",
+        str(config.out),
+        "--json",
+        str(out),
+    ]
     assert main(argv) == 0
     record = json.loads(out.read_text())
     assert record["params"]["eps"] == best["eps"]
     assert record["params"]["min_samples"] == best["min_samples"]
     assert record["params"]["n_components"] == 20
     assert record["metrics"]["ari"] == pytest.approx(best["ari"], abs=1e-12)
-    assert main(["run", "--dataset", "digits", "--method", "kmeans", "--from-grid",
-                 str(config.out)]) == 1  # fmt: skip
+    assert (
+        main(["run", "--dataset", "digits", "--method", "kmeans", "--from-grid", str(config.out)])
+        == 1
+    )
     assert "--from-grid needs --method dbscan" in capsys.readouterr().err

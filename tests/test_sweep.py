@@ -105,8 +105,19 @@ def test_grid_refuses_too_big_a_sweep_in_one_line(tmp_path, monkeypatch, capsys)
 
     small = psutil.virtual_memory()._replace(available=1000)  # a named tuple
     monkeypatch.setattr(psutil, "virtual_memory", lambda: small)
-    argv = ["grid", "--dataset", "digits", "--pca", "20", "--eps", "1:3:3", "--min-samples",
-            "2:10:4", "--out", str(tmp_path / "g.jsonl")]  # fmt: skip
+    argv = [
+        "grid",
+        "--dataset",
+        "digits",
+        "--pca",
+        "20",
+        "--eps",
+        "1:3:3",
+        "--min-samples",
+        "2:10:4",
+        "--out",
+        str(tmp_path / "g.jsonl"),
+    ]
     assert main(argv) == 1
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last.startswith("clusterbench: error: the neighbour graph up to eps 3 needs about")

@@ -262,7 +262,89 @@ def _add_grid_parser(sub: Any) -> None:
         action="store_true",
         help="continue --out: skip the configurations it already holds",
     )
-    p.set_defaults(handler=_cmd_grid)  # fmt: skip
+    p.set_defaults(handler=_cmd_grid)
+
+
+def _add_bench_parser(sub: Any) -> None:
+    from clusterbench.suite import SUITES
+
+    p = sub.add_parser(
+        "bench",
+        help="run a benchmark suite and write one versioned JSON into --out",
+        description="Run every case of a suite (the pipeline per method, repeated; the DBSCAN "
+        "grid) on one backend, and write <date>T<time>-<host>-<backend>-<suite>.json with cold "
+        "and warm timings, accuracy, and the environment. "
+        + "; ".join(
+            f"{name}: {', '.join(c.name for c in cases)}" for name, cases in SUITES.items()
+        ),
+    )
+    p.add_argument(
+        "--suite",
+        choices=list(SUITES),
+        default="quick",
+        help="quick: MNIST subsample of 10,000 (minutes); full: all of MNIST and the "
+        "study's grid (default quick)",
+    )
+    p.add_argument("--backend", choices=BACKENDS, default="auto", help="auto (default), cpu or gpu")
+    p.add_argument(
+        "--repeat",
+        type=_positive_int,
+        default=3,
+        metavar="N",
+        help="runs per pipeline case: one cold, N-1 warm (default 3)",
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        help="MNIST directory (default: $CLUSTERBENCH_DATA_DIR, then the cache)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results"),
+        help="directory for the result file (default results/)",
+    )
+    p.set_defaults(handler=_cmd_bench)
+
+
+def _add_report_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "report",
+        help="regenerate results/README.md, results.csv and plots from result files",
+    )
+    p.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="RESULT.json",
+        help="bench and grid-engines result files (the newest per suite and backend is used)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results"),
+        help="where README.md, results.csv and the PNGs go (default results/)",
+    )
+    p.set_defaults(handler=_cmd_report)
+
+
+def _add_compare_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "compare",
+        help="two results side by side; exit 1 when accuracy, ARI, data or parameters differ",
+    )
+    p.add_argument("a", type=Path, metavar="A.json")
+    p.add_argument("b", type=Path, metavar="B.json")
+    p.add_argument(
+        "--accuracy-tol",
+        type=float,
+        default=0.02,
+        help="largest allowed test-accuracy gap (default 0.02)",
+    )
+    p.add_argument(
+        "--ari-tol", type=float, default=0.03, help="largest allowed ARI gap (default 0.03)"
+    )
+    p.set_defaults(handler=_cmd_compare)
 
 
 def _add_data_parser(sub: Any) -> None:
@@ -291,6 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_run_parser(sub)
     _add_grid_parser(sub)
+    _add_bench_parser(sub)
+    _add_report_parser(sub)
+    _add_compare_parser(sub)
     _add_data_parser(sub)
     return parser
 
@@ -401,6 +486,39 @@ def _cmd_grid(args: argparse.Namespace) -> int:
         )
         print(top_table(rows, score))
     print(f"heatmap: {summary['png']}")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from clusterbench.runner import stderr_log
+    from clusterbench.suite import run_suite
+
+    path = run_suite(
+        args.suite, DataOptions(args.data_dir), args.backend, args.repeat, args.out, stderr_log
+    )
+    print(f"written {path}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from clusterbench.report import build_report
+
+    for path in build_report(args.files, args.out):
+        print(f"written {path}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from clusterbench.compare import compare
+
+    result = compare(args.a, args.b, args.accuracy_tol, args.ari_tol)
+    print("\n".join(result.lines))
+    if result.problems:
+        for problem in result.problems:
+            print(f"MISMATCH {problem}")
+        print(f"clusterbench compare: {len(result.problems)} difference(s) beyond tolerance")
+        return 1
+    print("clusterbench compare: the results agree within tolerance")
     return 0
 
 

@@ -161,8 +161,15 @@ def dask_client(config: GridConfig, backend: Backend, log: Log) -> Iterator[Any]
             cluster.close()
 
 
-def _run(config: GridConfig, backend: Backend, X: Any, y: Any, store: GridStore,
-         todo: list[Config], log: Log) -> None:  # fmt: skip
+def _run(
+    config: GridConfig,
+    backend: Backend,
+    X: Any,
+    y: Any,
+    store: GridStore,
+    todo: list[Config],
+    log: Log,
+) -> None:
     from distributed import as_completed
     from tqdm import tqdm
 

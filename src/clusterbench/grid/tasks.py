@@ -49,9 +49,13 @@ def failed_row(eps: float, min_samples: int, reason: str, worker: str) -> dict[s
 
 
 def scored_row(
-    config: Config, labels: np.ndarray, shared: dict[str, Any], options: dict[str, Any],
-    fit_s: float, worker: str,
-) -> dict[str, Any]:  # fmt: skip
+    config: Config,
+    labels: np.ndarray,
+    shared: dict[str, Any],
+    options: dict[str, Any],
+    fit_s: float,
+    worker: str,
+) -> dict[str, Any]:
     """A finished configuration's row: its scores against the true labels, and its fit time."""
     eps, min_samples = config
     row: dict[str, Any] = {"eps": eps, "min_samples": min_samples, "status": "ok"}
