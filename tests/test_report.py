@@ -79,18 +79,19 @@ def test_report_tables_from_fixture_files(tmp_path, results, capsys):
     assert main(["report", *map(str, results), "--out", str(out)]) == 0
     readme = (out / "README.md").read_text()
     # Time per stage: cluster 40 s on the CPU; total 0.5+0.1+1+40+0.01+2 = 43.61.
+    # Stage columns: load, transfer, pca, embed (none here), cluster, label, knn, total.
     assert (
-        "| quick | spectral | cpu | 10000 | 0.50 | 0.10 | 1.00 | 40.00 | 0.01 | 2.00 | 43.61 "
+        "| quick | spectral | cpu | 10000 | 0.50 | 0.10 | 1.00 |  | 40.00 | 0.01 | 2.00 | 43.61 "
         "| warm median of 2 |" in readme
     )
     assert (
-        "| quick | spectral | gpu | 10000 | 0.50 | 0.10 | 1.00 | 4.00 | 0.01 | 2.00 | 7.61 "
+        "| quick | spectral | gpu | 10000 | 0.50 | 0.10 | 1.00 |  | 4.00 | 0.01 | 2.00 | 7.61 "
         in readme
     )
     # Accuracy side by side, and the speedup per stage (cluster 40 / 4 = 10.0).
     assert "| quick | spectral | gpu | 0.7300 | 0.6400 |" in readme
     assert (
-        "| quick | spectral | 1.0 | 1.0 | 1.0 | 10.0 | 1.0 | 1.0 | 5.7 | 0.7400 / 0.7300 |"
+        "| quick | spectral | 1.0 | 1.0 | 1.0 |  | 10.0 | 1.0 | 1.0 | 5.7 | 0.7400 / 0.7300 |"
         in readme
     )
     assert "NVIDIA H200" in readme and "0123456789" in readme

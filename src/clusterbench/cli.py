@@ -76,15 +76,16 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_run_parser(sub: Any) -> None:
-    p = sub.add_parser("run", help="run the cluster-then-label pipeline once and report")
-    _add_data_options(p)
+def _add_pipeline_options(
+    p: argparse.ArgumentParser, default_method: str, clusters: bool = True
+) -> argparse._ArgumentGroup:
     g = p.add_argument_group("pipeline")
     g.add_argument(
         "--method",
         choices=list(METHODS),
-        default="spectral",
-        help="; ".join(f"{m.name}: {m.description}" for m in METHODS.values()),
+        default=default_method,
+        help="; ".join(f"{m.name}: {m.description}" for m in METHODS.values())
+        + f" (default {default_method})",
     )
     g.add_argument(
         "--pca",
@@ -100,13 +101,16 @@ def _add_run_parser(sub: Any) -> None:
         metavar="K",
         help=f"neighbours of the labelling KNN classifier (default {DEFAULTS.knn})",
     )
-    g.add_argument(
-        "--clusters",
-        type=_positive_int,
-        default=DEFAULTS.n_clusters,
-        metavar="K",
-        help=f"clusters for kmeans and spectral (default {DEFAULTS.n_clusters})",
-    )
+    if clusters:
+        g.add_argument(
+            "--clusters",
+            type=_positive_int,
+            default=DEFAULTS.n_clusters,
+            metavar="K",
+            help="clusters, for every method that takes a count "
+            f"(kmeans, spectral, umap-kmeans, umap-spectral; default "
+            f"{DEFAULTS.n_clusters})",
+        )
     g.add_argument(
         "--neighbors",
         type=_positive_int,
@@ -128,6 +132,34 @@ def _add_run_parser(sub: Any) -> None:
         help=f"DBSCAN core-point count (default {DEFAULTS.min_samples})",
     )
     g.add_argument(
+        "--umap-components",
+        type=_positive_int,
+        default=DEFAULTS.umap_components,
+        metavar="D",
+        help=f"umap-*: dimensions of the embedding (default {DEFAULTS.umap_components})",
+    )
+    g.add_argument(
+        "--umap-neighbors",
+        type=_positive_int,
+        default=DEFAULTS.umap_neighbors,
+        metavar="N",
+        help=f"umap-*: UMAP n_neighbors (default {DEFAULTS.umap_neighbors})",
+    )
+    g.add_argument(
+        "--umap-min-dist",
+        type=float,
+        default=DEFAULTS.umap_min_dist,
+        metavar="D",
+        help=f"umap-*: UMAP min_dist (default {DEFAULTS.umap_min_dist})",
+    )
+    g.add_argument(
+        "--min-cluster-size",
+        type=_positive_int,
+        default=DEFAULTS.min_cluster_size,
+        metavar="N",
+        help=f"umap-hdbscan: HDBSCAN min_cluster_size (default {DEFAULTS.min_cluster_size})",
+    )
+    g.add_argument(
         "--seed",
         type=int,
         default=DEFAULTS.seed,
@@ -140,6 +172,29 @@ def _add_run_parser(sub: Any) -> None:
         help="auto: the GPU where cuML, CuPy and a CUDA device are usable, else the "
         "CPU (default); cpu; gpu: fail unless a GPU is usable",
     )
+    return g
+
+
+def _params(args: argparse.Namespace) -> Params:
+    return Params(
+        n_components=args.pca,
+        knn=args.knn,
+        seed=args.seed,
+        n_clusters=args.clusters if isinstance(args.clusters, int) else DEFAULTS.n_clusters,
+        n_neighbors=args.neighbors,
+        eps=args.eps,
+        min_samples=args.min_samples,
+        umap_components=args.umap_components,
+        umap_neighbors=args.umap_neighbors,
+        umap_min_dist=args.umap_min_dist,
+        min_cluster_size=args.min_cluster_size,
+    )
+
+
+def _add_run_parser(sub: Any) -> None:
+    p = sub.add_parser("run", help="run the cluster-then-label pipeline once and report")
+    _add_data_options(p)
+    g = _add_pipeline_options(p, "spectral")
     g.add_argument(
         "--repeat",
         type=_positive_int,
@@ -152,11 +207,51 @@ def _add_run_parser(sub: Any) -> None:
         "--from-grid",
         type=Path,
         metavar="GRID",
-        help="with --method dbscan: take eps, min_samples and PCA (and the protocol and "
-        "subsample unless given) from the best configuration of a grid file",
+        help="with --method dbscan: take eps, min_samples and PCA (and the protocol "
+        "and subsample unless given) from the best configuration of a grid file",
     )
     p.add_argument("--json", type=Path, metavar="PATH", help="write the versioned result record")
     p.set_defaults(handler=_cmd_run)
+
+
+def _cluster_counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers like 10,20,50, got {text!r}"
+        ) from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"expected cluster counts >= 1, got {text!r}")
+    return sorted(set(counts))
+
+
+def _add_budget_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "budget",
+        help="the labelling-budget curve: test accuracy against the number of clusters labelled",
+        description="Embed the training digits once, then for each K cluster them into K "
+        "clusters, name each cluster by its majority label, and label the test digits through "
+        "the KNN: test accuracy and train purity against K, as a table, JSON and a PNG plot.",
+    )
+    _add_data_options(p)
+    g = _add_pipeline_options(p, "umap-kmeans", clusters=False)
+    g.add_argument(
+        "--clusters",
+        type=_cluster_counts,
+        default=[10, 20, 50, 100, 200],
+        metavar="K,K,...",
+        help="cluster counts (default 10,20,50,100,200)",
+    )
+    p.add_argument("--json", type=Path, metavar="PATH", help="write the versioned curve record")
+    p.add_argument(
+        "--plot",
+        type=Path,
+        default=Path("budget.png"),
+        metavar="PNG",
+        help="where to draw the curve (default budget.png)",
+    )
+    p.set_defaults(handler=_cmd_budget)
 
 
 def _add_grid_parser(sub: Any) -> None:
@@ -372,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"clusterbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_run_parser(sub)
+    _add_budget_parser(sub)
     _add_grid_parser(sub)
     _add_bench_parser(sub)
     _add_report_parser(sub)
@@ -387,15 +483,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.json is not None:
         check_writable(args.json)
-    params = Params(
-        n_components=args.pca,
-        knn=args.knn,
-        seed=args.seed,
-        n_clusters=args.clusters,
-        n_neighbors=args.neighbors,
-        eps=args.eps,
-        min_samples=args.min_samples,
-    )
+    params = _params(args)
     expected_fingerprint = None
     if args.from_grid is not None:
         params, expected_fingerprint = _from_grid(args, params)
@@ -486,6 +574,33 @@ def _cmd_grid(args: argparse.Namespace) -> int:
         )
         print(top_table(rows, score))
     print(f"heatmap: {summary['png']}")
+    return 0
+
+
+def _cmd_budget(args: argparse.Namespace) -> int:
+    from clusterbench.budget import format_budget, labelling_budget, plot_budget
+    from clusterbench.record import check_writable, write_json
+    from clusterbench.runner import RunConfig, stderr_log
+
+    for path in (args.json, args.plot):
+        if path is not None:
+            check_writable(path)
+    config = RunConfig(
+        dataset=args.dataset,
+        data=DataOptions(args.data_dir, args.data_file),
+        protocol=args.protocol,
+        subsample=args.subsample,
+        method=args.method,
+        params=_params(args),
+        backend=args.backend,
+    )
+    record = labelling_budget(config, args.clusters, stderr_log)
+    print(format_budget(record))
+    plot_budget(record, args.plot)
+    print(f"plot: {args.plot}")
+    if args.json is not None:
+        write_json(record, args.json)
+        print(f"record written to {args.json}")
     return 0
 
 

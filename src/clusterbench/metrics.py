@@ -45,6 +45,7 @@ def clustering_scores(
         "silhouette": score,
         "n_clusters": n_clusters,
         "noise_fraction": float(len(ids_host) - len(clustered)) / len(ids_host),
+        "clustered_fraction": len(clustered) / len(ids_host),
         "train_purity": _purity(ids_host, y_true),
     }
 

@@ -38,16 +38,37 @@ class ClusterThenLabel:
     def _scale(self, X: np.ndarray) -> Any:
         return self.backend.to_device(X).astype(self.backend.xp.float32) / 255.0
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> ClusterThenLabel:
-        backend, xp, params = self.backend, self.backend.xp, self.params
-        n_classes = int(y.max()) + 1
-        timer = StageTimer(backend.synchronize)
+    def embed(self, X: np.ndarray, timer: StageTimer | None = None) -> tuple[Any, Any]:
+        """Pixels on the device, scaled, and the features that get clustered: PCA, then the
+        method's embedding (UMAP) if it has one. A labelling-budget curve computes this once."""
+        backend, params = self.backend, self.params
+        timer = timer or StageTimer(backend.synchronize)
         with timer.stage("transfer"):
-            X_dev, y_dev = self._scale(X), backend.to_device(y)
+            X_dev = self._scale(X)
         with timer.stage("pca"):
-            embedding = backend.build(STEPS["pca"], params).fit_transform(X_dev)
+            features = backend.build(STEPS["pca"], params).fit_transform(X_dev)
+        embedding = METHODS[self.method].embedding
+        if embedding is not None:
+            with timer.stage("embed"):
+                features = backend.build(STEPS[embedding], params).fit_transform(features)
+        return X_dev, features
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> ClusterThenLabel:
+        timer = StageTimer(self.backend.synchronize)
+        X_dev, features = self.embed(X, timer)
+        return self.fit_embedded(X_dev, features, y, timer)
+
+    def fit_embedded(
+        self, X_dev: Any, features: Any, y: np.ndarray, timer: StageTimer | None = None
+    ) -> ClusterThenLabel:
+        """Cluster `features`, label the clusters, and fit the KNN on the pixels `X_dev`."""
+        backend, xp, params = self.backend, self.backend.xp, self.params
+        timer = timer or StageTimer(backend.synchronize)
+        n_classes = int(y.max()) + 1
+        with timer.stage("transfer"):
+            y_dev = backend.to_device(y)
         with timer.stage("cluster"):
-            raw = backend.build(METHODS[self.method], params).fit_predict(embedding)
+            raw = backend.build(METHODS[self.method], params).fit_predict(features)
             ids = xp.asarray(raw).astype(xp.int64)
         n_clusters = int(ids.max()) + 1 if ids.size else 0
         if n_clusters <= 0:
@@ -60,7 +81,7 @@ class ClusterThenLabel:
             labels = majority_labels(xp, ids[member], y_dev[member], n_clusters, n_classes)
         with timer.stage("knn"):
             self._knn = backend.build(STEPS["knn"], params).fit(X_dev[member], ids[member])
-        self.embedding_ = embedding
+        self.embedding_ = features
         self.cluster_ids_ = ids
         self.cluster_labels_ = labels
         self.n_clusters_ = n_clusters

@@ -26,6 +26,10 @@ class Params:
     eps: float = 4.2  # dbscan: the study's best on PCA-50
     min_samples: int = 92  # dbscan: the study's best on PCA-50
     n_jobs: int = -1  # CPU threads of the scikit-learn steps that take n_jobs (not a GPU setting)
+    umap_components: int = 10  # umap-*: dimensions of the UMAP embedding that is clustered
+    umap_neighbors: int = 30  # umap-*: UMAP's n_neighbors
+    umap_min_dist: float = 0.0  # umap-*: 0 packs clusters tightly (clustering, not display)
+    min_cluster_size: int = 300  # umap-hdbscan
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -73,6 +77,7 @@ class Pair:
     params: tuple[str, ...] = ()
     description: str = ""
     has_noise: bool = False  # labels -1 mark noise points that belong to no cluster
+    embedding: str | None = None  # a STEPS row applied to the PCA features before clustering
 
     def on(self, backend: str) -> Impl:
         return getattr(self, backend)
@@ -102,6 +107,19 @@ def _spectral(p: Params) -> dict[str, Any]:
 
 def _dbscan(p: Params) -> dict[str, Any]:
     return {"eps": p.eps, "min_samples": p.min_samples}
+
+
+def _umap(p: Params) -> dict[str, Any]:
+    return {
+        "n_components": p.umap_components,
+        "n_neighbors": p.umap_neighbors,
+        "min_dist": p.umap_min_dist,
+        "random_state": p.seed,
+    }
+
+
+def _hdbscan(p: Params) -> dict[str, Any]:
+    return {"min_cluster_size": p.min_cluster_size}
 
 
 def _cpu_parallel(kwargs: KwargsFn, **extra: Any) -> KwargsFn:
@@ -140,6 +158,12 @@ STEPS: dict[str, Pair] = {
             Impl("clusterbench.grid.gpu_graph.neighbour_graph"),
         ),
         Pair(
+            "umap",
+            Impl("umap.UMAP", lambda p: {**_umap(p), "n_jobs": 1}),  # seeded UMAP is serial
+            Impl("cuml.manifold.UMAP", _umap),
+            ("umap_components", "umap_neighbors", "umap_min_dist"),
+        ),
+        Pair(
             "silhouette",
             Impl("sklearn.metrics.silhouette_score"),
             Impl("cuml.metrics.cluster.silhouette_score"),
@@ -174,6 +198,34 @@ METHODS: dict[str, Pair] = {
             ("eps", "min_samples"),
             "DBSCAN; noise points get no cluster",
             has_noise=True,
+        ),
+        Pair(
+            "umap-kmeans",
+            Impl("sklearn.cluster.KMeans", _kmeans),
+            Impl("cuml.cluster.KMeans", _kmeans),
+            ("n_clusters", "umap_components", "umap_neighbors", "umap_min_dist"),
+            "k-means on a UMAP embedding of the PCA features",
+            embedding="umap",
+        ),
+        Pair(
+            "umap-spectral",
+            Impl(
+                "sklearn.cluster.SpectralClustering",
+                _cpu_parallel(_spectral, eigen_solver="amg"),
+            ),
+            Impl("cuml.cluster.SpectralClustering", _spectral),
+            ("n_clusters", "n_neighbors", "umap_components", "umap_neighbors", "umap_min_dist"),
+            "spectral clustering on a UMAP embedding",
+            embedding="umap",
+        ),
+        Pair(
+            "umap-hdbscan",
+            Impl("sklearn.cluster.HDBSCAN", _hdbscan),
+            Impl("cuml.cluster.HDBSCAN", _hdbscan),
+            ("min_cluster_size", "umap_components", "umap_neighbors", "umap_min_dist"),
+            "HDBSCAN on a UMAP embedding; it finds its own number of clusters, noise gets none",
+            has_noise=True,
+            embedding="umap",
         ),
     )
 }

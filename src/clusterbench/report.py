@@ -23,8 +23,8 @@ def format_run(record: dict[str, Any]) -> str:
         f"  NMI                 {_fmt(m['nmi'])}",
         f"  Rand index          {_fmt(m['rand_index'])}",
         f"  silhouette          {_fmt(m['silhouette'])}",
-        f"  clusters            {m['n_clusters']} (noise {100 * m['noise_fraction']:.1f} % "
-        f"of training digits)",
+        f"  clusters            {m['n_clusters']} ({100 * m['clustered_fraction']:.1f} % of "
+        f"training digits clustered, {100 * m['noise_fraction']:.1f} % noise)",
         f"  train purity        {_fmt(m['train_purity'])}",
         "  per-class accuracy  "
         + "  ".join(f"{c}: {_fmt(a, 3)}" for c, a in m["per_class_accuracy"].items()),
@@ -42,7 +42,7 @@ def format_run(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-STAGES = ("load", "transfer", "pca", "cluster", "label", "knn", "total")
+STAGES = ("load", "transfer", "pca", "embed", "cluster", "label", "knn", "total")
 
 
 def _latest(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

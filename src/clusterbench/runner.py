@@ -61,6 +61,15 @@ def check_fits(params: Params, split: Split, method: str) -> None:
         raise ConfigError(
             f"--clusters {params.n_clusters} exceeds the {split.n_train} training digits"
         )
+    if METHODS[method].embedding == "umap":
+        for option, value in (
+            ("--umap-components", params.umap_components),
+            ("--umap-neighbors", params.umap_neighbors),
+        ):
+            if value >= split.n_train:
+                raise ConfigError(
+                    f"{option} {value} needs more than the {split.n_train} training digits"
+                )
 
 
 def run(config: RunConfig, log: Log = stderr_log) -> dict[str, Any]:
