@@ -1,0 +1,82 @@
+"""Choose the UMAP methods' defaults on the training set only: a validation split of it.
+
+MNIST's 60,000 training digits are split 90/10 (stratified, seed 137); the test digits are not
+read. For each UMAP n_neighbors the embedding of the 54,000 is computed once; each (KNN k,
+clusters K) is then clustered, labelled by majority and scored on the 6,000 validation digits.
+
+    python bench/umap_defaults.py --data-dir ../shared/data/mnist [--out results/]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from clusterbench.backends import Backend
+from clusterbench.data import DataOptions, load_dataset, make_split
+from clusterbench.pipeline import ClusterThenLabel
+from clusterbench.record import SCHEMA_VERSION, environment, now_iso
+from clusterbench.registry import Params
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=os.environ.get("CLUSTERBENCH_DATA_DIR"))
+    parser.add_argument("--out", type=Path, default=Path("results"))
+    parser.add_argument("--umap-neighbors", default="15,30")
+    parser.add_argument("--knn", default="5,10,25,50")
+    parser.add_argument("--clusters", default="10,20")
+    args = parser.parse_args()
+
+    train = make_split(load_dataset("mnist", DataOptions(args.data_dir)), "canonical", seed=137)
+    X_fit, X_val, y_fit, y_val = train_test_split(
+        train.X_train, train.y_train, test_size=0.1, stratify=train.y_train, random_state=137
+    )
+    backend = Backend()
+    rows = []
+    for neighbors in map(int, args.umap_neighbors.split(",")):
+        params = Params(umap_neighbors=neighbors)
+        start = time.perf_counter()
+        X_dev, features = ClusterThenLabel("umap-kmeans", params, backend).embed(X_fit)
+        embed_s = time.perf_counter() - start
+        for k in map(int, args.clusters.split(",")):
+            for knn in map(int, args.knn.split(",")):
+                chosen = replace(params, n_clusters=k, knn=knn)
+                model = ClusterThenLabel("umap-kmeans", chosen, backend)
+                model.fit_embedded(X_dev, features, y_fit)
+                accuracy = float(np.mean(model.predict(X_val) == y_val))
+                rows.append(
+                    {
+                        "umap_neighbors": neighbors,
+                        "clusters": k,
+                        "knn": knn,
+                        "validation_accuracy": accuracy,
+                        "embed_s": embed_s,
+                    }
+                )
+                print(f"umap_neighbors {neighbors}, K {k}, knn {knn}: {accuracy:.4f}", flush=True)
+    record = {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "umap-defaults",
+        "created": now_iso(),
+        "split": "canonical training digits, 90/10 stratified, seed 137 (test digits unread)",
+        "n_fit": len(y_fit),
+        "n_validation": len(y_val),
+        "rows": rows,
+        "environment": environment(backend),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"umap-defaults-{record['environment']['hostname']}-{now_iso()[:10]}.json"
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()
