@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from clusterbench import files
 from clusterbench.errors import DataError
 from clusterbench.record import SCHEMA_VERSION
 
@@ -14,11 +15,7 @@ KINDS = ("run", "bench", "grid-engines")
 
 def load_result(path: Path) -> dict[str, Any]:
     try:
-        record = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read ({exc})") from None
+        record = json.loads(files.read_text(path))
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: not valid JSON (line {exc.lineno})") from None
     if not isinstance(record, dict) or record.get("kind") not in KINDS:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from clusterbench import files
 from clusterbench.data import mnist
 from clusterbench.errors import ConfigError, DataError
 
@@ -105,12 +106,7 @@ def load_kaggle_csv(options: DataOptions) -> Dataset:
     path = options.data_file
     if path is None:
         raise ConfigError("--dataset kaggle-csv needs --data-file PATH (Kaggle's train.csv)")
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read as text ({exc})") from None
+    text = files.read_text(path)
     rows = [r for r in text.splitlines() if r.strip()]
     if not rows:
         raise DataError(f"{path}: empty file")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from clusterbench import files
 from clusterbench.errors import DataError
 
 IMAGES_MAGIC = 0x00000803  # uint8, 3 dimensions
@@ -27,12 +28,7 @@ class IdxArray:
 
 def read_bytes(path: Path) -> bytes:
     """Return the file's content, decompressed when it is gzip (detected by its magic bytes)."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    raw = files.read_bytes(path)
     if not raw.startswith(_GZIP_MAGIC):
         return raw
     try:

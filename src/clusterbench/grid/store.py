@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
+from clusterbench import files
 from clusterbench.errors import ConfigError, DataError
 from clusterbench.grid.spec import config_key
 from clusterbench.record import SCHEMA_VERSION
@@ -31,12 +32,7 @@ def _parse_line(path: Path, lineno: int, line: str) -> dict[str, Any]:
 
 def read_grid(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Header and rows of a grid file; a half-written last line (a killed run) is ignored."""
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read ({exc})") from None
+    text = files.read_text(path)
     lines = text.split("\n")
     complete = lines[:-1]  # text after the last newline is a line the writer never finished
     if not complete:
