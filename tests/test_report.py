@@ -194,3 +194,52 @@ def test_a_run_record_compares_with_a_run_record(tmp_path, capsys):
         == 0
     )
     assert main(["compare", str(tmp_path / "a.json"), str(tmp_path / "c.json")]) == 1
+
+
+@pytest.mark.mnist
+def test_bench_then_report_from_real_runs(tmp_path, mnist_dir, monkeypatch, capsys):
+    """`clusterbench bench` writes a versioned file that `clusterbench report` turns into tables
+    (a small stand-in for the quick suite, so that the test stays quick)."""
+    from clusterbench import suite
+    from clusterbench.registry import Params
+
+    small = (
+        suite.PipelineCase("kmeans", "kmeans", subsample=1000),
+        suite.GridCase("grid-sweep", "2.0:5.0:4", "2:42:20", subsample=1000),
+        suite.BudgetCase("budget", "umap-kmeans", (10, 20), Params(n_components=30), 1000),
+    )
+    monkeypatch.setitem(suite.SUITES, "quick", small)
+    argv = [
+        "bench",
+        "--suite",
+        "quick",
+        "--backend",
+        "cpu",
+        "--repeat",
+        "2",
+        "--data-dir",
+        str(mnist_dir),
+        "--out",
+        str(tmp_path),
+    ]
+    assert main(argv) == 0
+    (result,) = tmp_path.glob("*-cpu-quick.json")
+    record = json.loads(result.read_text())
+    assert record["kind"] == "bench" and record["environment"]["git_commit"] is not None
+    kmeans = record["cases"][0]
+    assert kmeans["warm"]["runs"] == 1 and kmeans["cold"]["cluster_s"] > 0
+    assert kmeans["dataset_fingerprint"] == record["cases"][1]["dataset_fingerprint"]
+    assert main(["report", str(result), "--out", str(tmp_path / "report")]) == 0
+    readme = (tmp_path / "report" / "README.md").read_text()
+    for heading in (
+        "## Time per stage",
+        "## Accuracy",
+        "## GPU / CPU speedup",
+        "## Labelling budget",
+        "## Plots",
+        "## Machines",
+    ):
+        assert heading in readme
+    assert f"| quick | kmeans | cpu | 1000 | {kmeans['cold']['load_s']:.2f} |" not in readme  # warm
+    assert (tmp_path / "report" / "grid-quick-cpu.png").exists()
+    assert (tmp_path / "report" / "budget-quick-cpu.png").exists()

@@ -194,6 +194,32 @@ def build_report(paths: list[Path], out_dir: Path) -> list[Path]:
                 for e in engines
             ],
         )
+    budgets = [(r, c) for r in bench for c in r["cases"] if c["kind"] == "budget"]
+    if budgets:
+        md += ["", "## Labelling budget: test accuracy against clusters labelled", ""]
+        ks = sorted({row["clusters"] for _, c in budgets for row in c["rows"]})
+        md += _table(
+            ["suite", "backend", "method", "digits", *(f"K={k}" for k in ks)],
+            [
+                [
+                    r["suite"],
+                    r["backend"],
+                    c["method"],
+                    str(c["n_train"]),
+                    *(
+                        _num(
+                            next(
+                                (row["test_accuracy"] for row in c["rows"] if row["clusters"] == k),
+                                None,
+                            ),
+                            4,
+                        )
+                        for k in ks
+                    ),
+                ]
+                for r, c in budgets
+            ],
+        )
     pngs = _plots(flat, speedups, bench, out_dir)
     written += pngs
     if pngs:
@@ -262,6 +288,12 @@ def _plots(
         written.append(path)
     for r in bench:
         for case in r["cases"]:
+            if case["kind"] == "budget":
+                from clusterbench.budget import plot_budget
+
+                path = out_dir / f"budget-{r['suite']}-{r['backend']}.png"
+                plot_budget(case, path)
+                written.append(path)
             if case["kind"] == "grid" and case.get("rows"):
                 header = {
                     "score": "ari",

@@ -31,6 +31,16 @@ class PipelineCase:
     params: Params = field(default_factory=Params)
     protocol: str = "canonical"
     subsample: int | None = None
+    max_repeat: int | None = None  # cap --repeat for slow cases (seeded UMAP is serial)
+
+
+@dataclass(frozen=True)
+class BudgetCase:
+    name: str
+    method: str
+    clusters: tuple[int, ...]
+    params: Params = field(default_factory=Params)
+    subsample: int | None = None
 
 
 @dataclass(frozen=True)
@@ -42,7 +52,7 @@ class GridCase:
     subsample: int | None = None
 
 
-Case = PipelineCase | GridCase
+Case = PipelineCase | GridCase | BudgetCase
 
 SUITES: dict[str, tuple[Case, ...]] = {
     "quick": (
@@ -52,12 +62,18 @@ SUITES: dict[str, tuple[Case, ...]] = {
             "dbscan", "dbscan", Params(n_components=50, eps=4.2, min_samples=20), subsample=10_000
         ),
         GridCase("grid-sweep", "0.5:5.0:10", "2:202:20", subsample=10_000),
+        PipelineCase(
+            "umap-kmeans", "umap-kmeans", Params(n_clusters=20), subsample=10_000, max_repeat=1
+        ),
+        BudgetCase("budget", "umap-kmeans", (10, 20, 50), subsample=10_000),
     ),
     "full": (
         PipelineCase("kmeans", "kmeans"),
         PipelineCase("spectral", "spectral"),
         PipelineCase("dbscan", "dbscan", STUDY_DBSCAN, protocol="seed"),
         GridCase("grid-sweep", "0.1:5.0:50", "2:202:10"),
+        PipelineCase("umap-kmeans", "umap-kmeans", Params(n_clusters=20), max_repeat=1),
+        BudgetCase("budget", "umap-kmeans", (10, 20, 50, 100, 200)),
     ),
 }
 
@@ -161,6 +177,47 @@ def _grid_case(case: GridCase, data: DataOptions, backend: str, log: Log) -> dic
     }
 
 
+def _budget_case(case: BudgetCase, data: DataOptions, backend: str, log: Log) -> dict[str, Any]:
+    from clusterbench.budget import labelling_budget
+    from clusterbench.runner import RunConfig
+
+    record = labelling_budget(
+        RunConfig(
+            data=data,
+            subsample=case.subsample,
+            method=case.method,
+            params=case.params,
+            backend=backend,
+        ),
+        list(case.clusters),
+        log,
+    )
+    keep = (
+        "dataset",
+        "dataset_fingerprint",
+        "protocol",
+        "subsample",
+        "n_train",
+        "n_test",
+        "backend",
+        "method",
+        "params",
+        "rows",
+    )
+    at_20 = [r for r in record["rows"] if r["clusters"] == 20]
+    return {
+        "name": case.name,
+        "kind": "budget",
+        **{k: record[k] for k in keep},
+        "metrics": {"test_accuracy": at_20[0]["test_accuracy"] if at_20 else None},
+        "cold": {
+            "embed_s": record["embed_s"],
+            "total_s": record["embed_s"] + sum(r["seconds"] for r in record["rows"]),
+        },
+        "warm": {"runs": 0},
+    }
+
+
 def run_suite(
     suite: str, data: DataOptions, backend: str, repeat: int, out_dir: Path, log: Log
 ) -> Path:
@@ -178,6 +235,8 @@ def run_suite(
         log(f"[{i}/{len(SUITES[suite])}] {case.name}")
         if isinstance(case, PipelineCase):
             cases.append(_pipeline_case(case, data, chosen.name, repeat, log))
+        elif isinstance(case, BudgetCase):
+            cases.append(_budget_case(case, data, chosen.name, log))
         else:
             cases.append(_grid_case(case, data, chosen.name, log))
     created = now_iso()
