@@ -14,7 +14,9 @@ CASES = {
     "kmeans": Params(),
     "spectral": Params(),
     "dbscan": Params(n_components=50, eps=4.2, min_samples=20),
+    "umap-kmeans": Params(n_clusters=20),
 }
+ACCURACY_TOL = {"umap-kmeans": 0.01}  # the UMAP issue asks for one point; the others two
 
 
 @pytest.mark.parametrize("method", list(CASES))
@@ -36,5 +38,6 @@ def test_cpu_and_gpu_agree(mnist_dir, method):
     cpu, gpu = records["cpu"]["metrics"], records["gpu"]["metrics"]
     assert records["gpu"]["backend"] == "gpu"
     assert records["gpu"]["environment"]["gpu_name"]
-    assert abs(cpu["test_accuracy"] - gpu["test_accuracy"]) <= 0.02, (cpu, gpu)
-    assert abs(cpu["ari"] - gpu["ari"]) <= 0.03, (cpu, gpu)
+    assert abs(cpu["test_accuracy"] - gpu["test_accuracy"]) <= ACCURACY_TOL.get(method, 0.02)
+    if method != "umap-kmeans":  # the issues set no ARI tolerance for UMAP
+        assert abs(cpu["ari"] - gpu["ari"]) <= 0.03, (cpu, gpu)
