@@ -128,6 +128,9 @@ RECORDING_PARAMS = {
     "kmeans": Params(n_components=20),
     "spectral": Params(n_components=20),
     "dbscan": Params(n_components=20, eps=1.0, min_samples=5),
+    "umap-kmeans": Params(n_components=20),
+    "umap-spectral": Params(n_components=20),
+    "umap-hdbscan": Params(n_components=20, min_cluster_size=20),
 }
 
 

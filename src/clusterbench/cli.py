@@ -97,9 +97,9 @@ def _add_pipeline_options(
     g.add_argument(
         "--knn",
         type=_positive_int,
-        default=DEFAULTS.knn,
         metavar="K",
-        help=f"neighbours of the labelling KNN classifier (default {DEFAULTS.knn})",
+        help="neighbours of the labelling KNN classifier (default: the study's 50; 5 for the "
+        "umap-* methods, chosen on a validation split of the training digits)",
     )
     if clusters:
         g.add_argument(

@@ -13,7 +13,7 @@ import numpy as np
 
 from clusterbench.backends import Backend
 from clusterbench.errors import NoClusterError
-from clusterbench.registry import METHODS, STEPS, Params
+from clusterbench.registry import METHODS, STEPS, Params, resolve
 from clusterbench.timing import StageTimer
 
 
@@ -32,7 +32,7 @@ class ClusterThenLabel:
 
     def __init__(self, method: str, params: Params, backend: Backend) -> None:
         self.method = method
-        self.params = params
+        self.params = resolve(method, params)  # the method's defaults where params leave it open
         self.backend = backend
 
     def _scale(self, X: np.ndarray) -> Any:

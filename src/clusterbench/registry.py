@@ -10,7 +10,7 @@ import importlib
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 
@@ -19,7 +19,7 @@ class Params:
     """Every tunable of a run. Defaults are the study's; each method uses the subset it names."""
 
     n_components: int = 100  # PCA components
-    knn: int = 50  # neighbours of the KNN classifier that labels unseen digits
+    knn: int | None = None  # KNN neighbours that label unseen digits; None: the method's default
     seed: int = 137
     n_clusters: int = 10  # kmeans, spectral
     n_neighbors: int = 10  # spectral: neighbours in the affinity graph
@@ -78,6 +78,7 @@ class Pair:
     description: str = ""
     has_noise: bool = False  # labels -1 mark noise points that belong to no cluster
     embedding: str | None = None  # a STEPS row applied to the PCA features before clustering
+    knn: int = 50  # the method's default KNN neighbours (the study's 50)
 
     def on(self, backend: str) -> Impl:
         return getattr(self, backend)
@@ -171,6 +172,10 @@ STEPS: dict[str, Pair] = {
     )
 }
 
+# UMAP clusters are purer than the KNN's vote over 50 pixel-space neighbours: k = 5 won on a
+# validation split of the training digits (bench/umap_defaults.py, results/umap-defaults-*.json).
+UMAP_KNN = 5
+
 METHODS: dict[str, Pair] = {
     pair.name: pair
     for pair in (
@@ -206,6 +211,7 @@ METHODS: dict[str, Pair] = {
             ("n_clusters", "umap_components", "umap_neighbors", "umap_min_dist"),
             "k-means on a UMAP embedding of the PCA features",
             embedding="umap",
+            knn=UMAP_KNN,
         ),
         Pair(
             "umap-spectral",
@@ -217,6 +223,7 @@ METHODS: dict[str, Pair] = {
             ("n_clusters", "n_neighbors", "umap_components", "umap_neighbors", "umap_min_dist"),
             "spectral clustering on a UMAP embedding",
             embedding="umap",
+            knn=UMAP_KNN,
         ),
         Pair(
             "umap-hdbscan",
@@ -226,6 +233,7 @@ METHODS: dict[str, Pair] = {
             "HDBSCAN on a UMAP embedding; it finds its own number of clusters, noise gets none",
             has_noise=True,
             embedding="umap",
+            knn=UMAP_KNN,
         ),
     )
 }
@@ -261,7 +269,15 @@ CLUSTERS: dict[str, Pair] = {
 }
 
 
+def resolve(method: str, params: Params) -> Params:
+    """`params` with the method's defaults filled in where they were left open (None)."""
+    if params.knn is None:
+        return replace(params, knn=METHODS[method].knn)
+    return params
+
+
 def method_params(method: str, params: Params) -> dict[str, Any]:
     """The parameters that shape a run of `method`: the shared ones plus the method's own."""
+    params = resolve(method, params)
     names = ("n_components", "knn", "seed", *METHODS[method].params)
     return {name: getattr(params, name) for name in names}

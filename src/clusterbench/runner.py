@@ -14,7 +14,7 @@ from clusterbench.errors import ConfigError
 from clusterbench.metrics import clustering_scores, labelling_scores
 from clusterbench.pipeline import ClusterThenLabel
 from clusterbench.record import SCHEMA_VERSION, environment, now_iso
-from clusterbench.registry import METHODS, Params, method_params
+from clusterbench.registry import METHODS, Params, method_params, resolve
 
 Log = Callable[[str], None]
 
@@ -55,6 +55,7 @@ def check_fits(params: Params, split: Split, method: str) -> None:
             f"--pca {params.n_components} exceeds what the data allows ({split.n_train} training "
             f"digits of {n_features} pixels); use --pca {limit} or fewer"
         )
+    params = resolve(method, params)
     if params.knn > split.n_train:
         raise ConfigError(f"--knn {params.knn} exceeds the {split.n_train} training digits")
     if "n_clusters" in METHODS[method].params and params.n_clusters > split.n_train:
