@@ -50,6 +50,7 @@ class LoopEngine:
     name = "loop"
     task = staticmethod(loop_batch)
     in_process = False  # worker processes: scikit-learn's DBSCAN holds the GIL in places
+    retry_singly = True  # a batch whose worker keeps dying is retried one configuration a task
 
     def shared(
         self, X: Any, y: Any, todo: list[Config], config: GridConfig, backend: Backend, log: Log
@@ -71,6 +72,7 @@ class SweepEngine:
     name = "sweep"
     task = staticmethod(sweep_batch)
     in_process = True  # threads share the graph; the sweep kernel releases the GIL
+    retry_singly = False  # one min_samples is one sweep: it cannot be split
 
     def shared(
         self, X: Any, y: Any, todo: list[Config], config: GridConfig, backend: Backend, log: Log
@@ -195,7 +197,7 @@ def _run(
                 try:
                     rows = future.result()
                 except Exception as exc:  # its worker died more often than the retries allow
-                    if len(batch) > 1 and engine.name == "loop":  # find the culprit: one per task
+                    if len(batch) > 1 and engine.retry_singly:  # find the culprit
                         for config_ in batch:
                             single = submit([config_])
                             pending[single] = [config_]
