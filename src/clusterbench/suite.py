@@ -104,7 +104,7 @@ def _pipeline_case(
             method=case.method,
             params=case.params,
             backend=backend,
-            repeat=repeat,
+            repeat=min(repeat, case.max_repeat or repeat),
         ),
         log=log,
     )
