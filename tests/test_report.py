@@ -205,6 +205,7 @@ def test_bench_then_report_from_real_runs(tmp_path, mnist_dir, monkeypatch, caps
 
     small = (
         suite.PipelineCase("kmeans", "kmeans", subsample=1000),
+        suite.PipelineCase("capped", "kmeans", subsample=1000, max_repeat=1),
         suite.GridCase("grid-sweep", "2.0:5.0:4", "2:42:20", subsample=1000),
         suite.BudgetCase("budget", "umap-kmeans", (10, 20), Params(n_components=30), 1000),
     )
@@ -228,7 +229,8 @@ def test_bench_then_report_from_real_runs(tmp_path, mnist_dir, monkeypatch, caps
     assert record["kind"] == "bench" and record["environment"]["git_commit"] is not None
     kmeans = record["cases"][0]
     assert kmeans["warm"]["runs"] == 1 and kmeans["cold"]["cluster_s"] > 0
-    assert kmeans["dataset_fingerprint"] == record["cases"][1]["dataset_fingerprint"]
+    assert record["cases"][1]["warm"]["runs"] == 0  # max_repeat=1: the cold run only
+    assert kmeans["dataset_fingerprint"] == record["cases"][2]["dataset_fingerprint"]
     assert main(["report", str(result), "--out", str(tmp_path / "report")]) == 0
     readme = (tmp_path / "report" / "README.md").read_text()
     for heading in (
