@@ -10,7 +10,7 @@ from clusterbench import files
 from clusterbench.errors import DataError
 from clusterbench.record import SCHEMA_VERSION
 
-KINDS = ("run", "bench", "grid-engines")
+KINDS = ("run", "bench", "grid-engines", "budget", "umap-defaults")
 
 
 def load_result(path: Path) -> dict[str, Any]:
