@@ -227,7 +227,7 @@ METHODS: dict[str, Pair] = {
         ),
         Pair(
             "umap-hdbscan",
-            Impl("sklearn.cluster.HDBSCAN", _hdbscan),
+            Impl("sklearn.cluster.HDBSCAN", lambda p: {**_hdbscan(p), "copy": True}),
             Impl("cuml.cluster.HDBSCAN", _hdbscan),
             ("min_cluster_size", "umap_components", "umap_neighbors", "umap_min_dist"),
             "HDBSCAN on a UMAP embedding; it finds its own number of clusters, noise gets none",
