@@ -22,6 +22,18 @@ from clusterbench.registry import Params
 
 Log = Callable[[str], None]
 STUDY_DBSCAN = Params(n_components=50, eps=3.8, min_samples=32)
+# What a case keeps of a run (or budget) record: what was measured, on what, and how.
+RUN_FIELDS = (
+    "dataset",
+    "dataset_fingerprint",
+    "protocol",
+    "subsample",
+    "n_train",
+    "n_test",
+    "backend",
+    "method",
+    "params",
+)
 
 
 @dataclass(frozen=True)
@@ -108,18 +120,7 @@ def _pipeline_case(
         ),
         log=log,
     )
-    keep = (
-        "dataset",
-        "dataset_fingerprint",
-        "protocol",
-        "subsample",
-        "n_train",
-        "n_test",
-        "backend",
-        "method",
-        "params",
-        "metrics",
-    )
+    keep = (*RUN_FIELDS, "metrics")
     return {
         "name": case.name,
         "kind": "pipeline",
@@ -192,18 +193,7 @@ def _budget_case(case: BudgetCase, data: DataOptions, backend: str, log: Log) ->
         list(case.clusters),
         log,
     )
-    keep = (
-        "dataset",
-        "dataset_fingerprint",
-        "protocol",
-        "subsample",
-        "n_train",
-        "n_test",
-        "backend",
-        "method",
-        "params",
-        "rows",
-    )
+    keep = (*RUN_FIELDS, "rows")
     at_20 = [r for r in record["rows"] if r["clusters"] == 20]
     return {
         "name": case.name,
