@@ -2,7 +2,8 @@
 
 MNIST's 60,000 training digits are split 90/10 (stratified, seed 137); the test digits are not
 read. For each UMAP n_neighbors the embedding of the 54,000 is computed once; each (KNN k,
-clusters K) is then clustered, labelled by majority and scored on the 6,000 validation digits.
+clusters K) of umap-kmeans, and each (selection method, min_cluster_size) of umap-hdbscan, is
+then clustered, labelled by majority and scored on the 6,000 validation digits.
 
     python bench/umap_defaults.py --data-dir ../shared/data/mnist [--out results/]
 """
@@ -33,6 +34,8 @@ def main() -> None:
     parser.add_argument("--umap-neighbors", default="15,30")
     parser.add_argument("--knn", default="5,10,25,50")
     parser.add_argument("--clusters", default="10,20")
+    parser.add_argument("--hdbscan-sizes", default="50,100,300,1000")
+    parser.add_argument("--hdbscan-selections", default="eom,leaf")
     args = parser.parse_args()
 
     train = make_split(load_dataset("mnist", DataOptions(args.data_dir)), "canonical", seed=137)

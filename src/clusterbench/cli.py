@@ -160,6 +160,13 @@ def _add_pipeline_options(
         help=f"umap-hdbscan: HDBSCAN min_cluster_size (default {DEFAULTS.min_cluster_size})",
     )
     g.add_argument(
+        "--hdbscan-selection",
+        choices=("leaf", "eom"),
+        default=DEFAULTS.hdbscan_selection,
+        help="umap-hdbscan: HDBSCAN cluster_selection_method; leaf keeps the dense cores and "
+        f"leaves the rest as noise (default {DEFAULTS.hdbscan_selection})",
+    )
+    g.add_argument(
         "--seed",
         type=int,
         default=DEFAULTS.seed,
@@ -188,6 +195,7 @@ def _params(args: argparse.Namespace) -> Params:
         umap_neighbors=args.umap_neighbors,
         umap_min_dist=args.umap_min_dist,
         min_cluster_size=args.min_cluster_size,
+        hdbscan_selection=args.hdbscan_selection,
     )
 
 

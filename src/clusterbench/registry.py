@@ -29,7 +29,8 @@ class Params:
     umap_components: int = 10  # umap-*: dimensions of the UMAP embedding that is clustered
     umap_neighbors: int = 30  # umap-*: UMAP's n_neighbors
     umap_min_dist: float = 0.0  # umap-*: 0 packs clusters tightly (clustering, not display)
-    min_cluster_size: int = 300  # umap-hdbscan
+    min_cluster_size: int = 1000  # umap-hdbscan; both chosen by bench/umap_defaults.py
+    hdbscan_selection: str = "leaf"  # umap-hdbscan: "leaf" keeps dense cores, "eom" merges
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -120,7 +121,7 @@ def _umap(p: Params) -> dict[str, Any]:
 
 
 def _hdbscan(p: Params) -> dict[str, Any]:
-    return {"min_cluster_size": p.min_cluster_size}
+    return {"min_cluster_size": p.min_cluster_size, "cluster_selection_method": p.hdbscan_selection}
 
 
 def _cpu_parallel(kwargs: KwargsFn, **extra: Any) -> KwargsFn:
@@ -229,7 +230,13 @@ METHODS: dict[str, Pair] = {
             "umap-hdbscan",
             Impl("sklearn.cluster.HDBSCAN", lambda p: {**_hdbscan(p), "copy": True}),
             Impl("cuml.cluster.HDBSCAN", _hdbscan),
-            ("min_cluster_size", "umap_components", "umap_neighbors", "umap_min_dist"),
+            (
+                "min_cluster_size",
+                "hdbscan_selection",
+                "umap_components",
+                "umap_neighbors",
+                "umap_min_dist",
+            ),
             "HDBSCAN on a UMAP embedding; it finds its own number of clusters, noise gets none",
             has_noise=True,
             embedding="umap",

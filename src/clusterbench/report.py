@@ -197,30 +197,7 @@ def build_report(paths: list[Path], out_dir: Path) -> list[Path]:
             ],
         )
     for r in (r for _, r in loaded if r["kind"] == "umap-defaults"):
-        md += ["", f"## UMAP defaults: validation accuracy ({r['split']})", ""]
-        settings = sorted({(row["umap_neighbors"], row["clusters"]) for row in r["rows"]})
-        knns = sorted({row["knn"] for row in r["rows"]})
-        md += _table(
-            ["UMAP neighbours", "clusters", *(f"KNN k={k}" for k in knns)],
-            [
-                [
-                    str(n),
-                    str(c),
-                    *(
-                        _num(
-                            next(
-                                row["validation_accuracy"]
-                                for row in r["rows"]
-                                if (row["umap_neighbors"], row["clusters"], row["knn"]) == (n, c, k)
-                            ),
-                            4,
-                        )
-                        for k in knns
-                    ),
-                ]
-                for n, c in settings
-            ],
-        )
+        md += _umap_defaults_tables(r)
     budgets = [(r, c) for r in bench for c in r["cases"] if c["kind"] == "budget"]
     if budgets:
         md += ["", "## Labelling budget: test accuracy against clusters labelled", ""]
@@ -274,6 +251,48 @@ def build_report(paths: list[Path], out_dir: Path) -> list[Path]:
     readme.write_text("\n".join(md))
     written.insert(0, readme)
     return written
+
+
+def _umap_defaults_tables(record: dict[str, Any]) -> list[str]:
+    """Validation accuracy of the UMAP methods' candidate defaults (training digits only)."""
+    kmeans = [r for r in record["rows"] if r.get("method", "umap-kmeans") == "umap-kmeans"]
+    hdbscan = [r for r in record["rows"] if r.get("method") == "umap-hdbscan"]
+    md = ["", f"## UMAP defaults: validation accuracy ({record['split']})", ""]
+    settings = sorted({(r["umap_neighbors"], r["clusters"]) for r in kmeans})
+    knns = sorted({r["knn"] for r in kmeans})
+    accuracy = {
+        (r["umap_neighbors"], r["clusters"], r["knn"]): r["validation_accuracy"] for r in kmeans
+    }
+    md += _table(
+        ["umap-kmeans: UMAP neighbours", "clusters", *(f"KNN k={k}" for k in knns)],
+        [[str(n), str(c), *(_num(accuracy.get((n, c, k)), 4) for k in knns)] for n, c in settings],
+    )
+    if hdbscan:
+        md.append("")
+        md += _table(
+            [
+                "umap-hdbscan: UMAP neighbours",
+                "selection",
+                "min_cluster_size",
+                "clusters found",
+                "clustered",
+                "KNN k",
+                "validation accuracy",
+            ],
+            [
+                [
+                    str(r["umap_neighbors"]),
+                    r["hdbscan_selection"],
+                    str(r["min_cluster_size"]),
+                    str(r["clusters_found"]),
+                    _num(r["clustered_fraction"], 3),
+                    str(r["knn"]),
+                    _num(r["validation_accuracy"], 4),
+                ]
+                for r in hdbscan
+            ],
+        )
+    return md
 
 
 def _plots(
