@@ -57,6 +57,7 @@ def main() -> None:
                 accuracy = float(np.mean(model.predict(X_val) == y_val))
                 rows.append(
                     {
+                        "method": "umap-kmeans",
                         "umap_neighbors": neighbors,
                         "clusters": k,
                         "knn": knn,
@@ -65,6 +66,29 @@ def main() -> None:
                     }
                 )
                 print(f"umap_neighbors {neighbors}, K {k}, knn {knn}: {accuracy:.4f}", flush=True)
+        for selection in args.hdbscan_selections.split(","):
+            for size in map(int, args.hdbscan_sizes.split(",")):
+                chosen = replace(params, min_cluster_size=size, hdbscan_selection=selection)
+                model = ClusterThenLabel("umap-hdbscan", chosen, backend)
+                model.fit_embedded(X_dev, features, y_fit)
+                accuracy = float(np.mean(model.predict(X_val) == y_val))
+                rows.append(
+                    {
+                        "method": "umap-hdbscan",
+                        "umap_neighbors": neighbors,
+                        "hdbscan_selection": selection,
+                        "min_cluster_size": size,
+                        "clusters_found": model.n_clusters_,
+                        "clustered_fraction": float(np.mean(model.cluster_ids_ >= 0)),
+                        "knn": model.params.knn,
+                        "validation_accuracy": accuracy,
+                    }
+                )
+                print(
+                    f"umap_neighbors {neighbors}, hdbscan {selection} {size}: "
+                    f"{model.n_clusters_} clusters, {accuracy:.4f}",
+                    flush=True,
+                )
     record = {
         "schema_version": SCHEMA_VERSION,
         "kind": "umap-defaults",
