@@ -300,3 +300,18 @@ def test_grid_writes_a_heatmap_and_run_uses_its_best(tmp_path, capsys):
         == 1
     )
     assert "--from-grid needs --method dbscan" in capsys.readouterr().err
+
+
+def test_features_move_to_a_workers_device_once():
+    moved = []
+
+    class Counting(Backend):
+        def to_device(self, array):
+            moved.append(array)
+            return array.copy()
+
+    backend, X = Counting(), np.zeros((5, 3), dtype=np.float32)
+    first = tasks.on_device(backend, X)
+    assert tasks.on_device(backend, X) is first and len(moved) == 1
+    tasks.on_device(backend, np.ones((5, 3), dtype=np.float32))  # the next grid's features
+    assert len(moved) == 2

@@ -57,7 +57,7 @@ def labelling_budget(config: RunConfig, clusters: list[int], log: Log) -> dict[s
                 ],
                 "train_purity": scores["train_purity"],
                 "ari": scores["ari"],
-                "clustered_fraction": 1 - scores["noise_fraction"],
+                "clustered_fraction": scores["clustered_fraction"],
                 "seconds": time.perf_counter() - start,
             }
         )

@@ -187,7 +187,7 @@ def _params(args: argparse.Namespace) -> Params:
         n_components=args.pca,
         knn=args.knn,
         seed=args.seed,
-        n_clusters=args.clusters if isinstance(args.clusters, int) else DEFAULTS.n_clusters,
+        n_clusters=getattr(args, "clusters", DEFAULTS.n_clusters),  # budget: cluster_counts
         n_neighbors=args.neighbors,
         eps=args.eps,
         min_samples=args.min_samples,
@@ -246,6 +246,7 @@ def _add_budget_parser(sub: Any) -> None:
     g = _add_pipeline_options(p, "umap-kmeans", clusters=False)
     g.add_argument(
         "--clusters",
+        dest="cluster_counts",
         type=_cluster_counts,
         default=[10, 20, 50, 100, 200],
         metavar="K,K,...",
@@ -602,7 +603,7 @@ def _cmd_budget(args: argparse.Namespace) -> int:
         params=_params(args),
         backend=args.backend,
     )
-    record = labelling_budget(config, args.clusters, stderr_log)
+    record = labelling_budget(config, args.cluster_counts, stderr_log)
     print(format_budget(record))
     plot_budget(record, args.plot)
     print(f"plot: {args.plot}")

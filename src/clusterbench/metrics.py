@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, rand_score
+from sklearn.metrics import confusion_matrix
 
 from clusterbench.backends import Backend
 from clusterbench.registry import STEPS
@@ -26,27 +26,22 @@ def clustering_scores(
     ARI, NMI and Rand index count noise as one more group, as scikit-learn users do; the
     silhouette (of `embedding`, on a seeded sample of the clustered points) leaves noise out.
     """
-    xp = backend.xp
-    ids = ids.astype(xp.int32)  # cuML's metrics take int32 labels
+    ids = ids.astype(backend.xp.int32)  # cuML's metrics take int32 labels
     y_dev = backend.to_device(y_true.astype(np.int32))
     ids_host = backend.to_host(ids)
-    clustered = np.flatnonzero(ids_host >= 0)
-    n_clusters = int(ids_host.max()) + 1 if clustered.size else 0
+    scores = contingency_scores(y_true, ids_host)  # Rand index, clusters, noise, purity
     score = None
-    if silhouette and n_clusters >= 2:
+    if silhouette and scores["n_clusters"] >= 2:
+        clustered = np.flatnonzero(ids_host >= 0)
         rng = np.random.default_rng(seed)
         sample = rng.choice(clustered, size=min(SILHOUETTE_SAMPLE, len(clustered)), replace=False)
         sample_dev = backend.to_device(np.sort(sample))
         score = float(backend.function(STEPS["silhouette"])(embedding[sample_dev], ids[sample_dev]))
     return {
-        "ari": float(backend.function(STEPS["ari"])(y_dev, ids)),
+        **scores,
+        "ari": float(backend.function(STEPS["ari"])(y_dev, ids)),  # on the backend's device
         "nmi": float(backend.function(STEPS["nmi"])(y_dev, ids)),
-        "rand_index": float(rand_score(y_true, ids_host)),
         "silhouette": score,
-        "n_clusters": n_clusters,
-        "noise_fraction": float(len(ids_host) - len(clustered)) / len(ids_host),
-        "clustered_fraction": len(clustered) / len(ids_host),
-        "train_purity": _purity(ids_host, y_true),
     }
 
 
@@ -91,6 +86,7 @@ def contingency_scores(y_true: np.ndarray, ids: np.ndarray) -> dict[str, Any]:
         "rand_index": float(rand),
         "n_clusters": n_clusters,
         "noise_fraction": float(n - clustered.sum()) / n,
+        "clustered_fraction": float(clustered.sum()) / n,
         "train_purity": _purity(ids, y_true),
     }
 

@@ -29,6 +29,18 @@ def worker_backend(name: str) -> Backend:
     return select_backend(name)
 
 
+_ON_DEVICE: dict[int, tuple[Any, Any]] = {}
+
+
+def on_device(backend: Backend, X: np.ndarray) -> Any:
+    """This worker's device copy of the scattered features: moved once, not once per batch."""
+    cached = _ON_DEVICE.get(id(X))
+    if cached is None or cached[0] is not X:
+        _ON_DEVICE.clear()  # a new grid's features: drop the old copy
+        cached = _ON_DEVICE[id(X)] = (X, backend.to_device(X))
+    return cached[1]
+
+
 def _worker_name() -> str:
     try:
         from distributed import get_worker
@@ -78,7 +90,7 @@ def loop_batch(
     """Fit DBSCAN once per configuration; a configuration that raises becomes a failed row."""
     backend = worker_backend(options["backend"])
     worker = _worker_name()
-    X_dev = backend.to_device(shared["X"])
+    X_dev = on_device(backend, shared["X"])
     rows = []
     for eps, min_samples in configs:
         params = Params(
