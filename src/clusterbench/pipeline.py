@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from clusterbench.affinity import connected_knn_affinity
 from clusterbench.backends import Backend
 from clusterbench.errors import NoClusterError
 from clusterbench.registry import METHODS, STEPS, Params, resolve
@@ -67,8 +68,14 @@ class ClusterThenLabel:
         n_classes = int(y.max()) + 1
         with timer.stage("transfer"):
             y_dev = backend.to_device(y)
+        row = METHODS[self.method]
         with timer.stage("cluster"):
-            raw = backend.build(METHODS[self.method], params).fit_predict(features)
+            points = (
+                connected_knn_affinity(backend, features, params)
+                if row.connected_affinity
+                else features
+            )
+            raw = backend.build(row, params).fit_predict(points)
             ids = xp.asarray(raw).astype(xp.int64)
         n_clusters = int(ids.max()) + 1 if ids.size else 0
         if n_clusters <= 0:

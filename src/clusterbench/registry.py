@@ -80,6 +80,7 @@ class Pair:
     has_noise: bool = False  # labels -1 mark noise points that belong to no cluster
     embedding: str | None = None  # a STEPS row applied to the PCA features before clustering
     knn: int = 50  # the method's default KNN neighbours (the study's 50)
+    connected_affinity: bool = False  # cluster a connected kNN graph (affinity.py), not points
 
     def on(self, backend: str) -> Impl:
         return getattr(self, backend)
@@ -102,6 +103,16 @@ def _spectral(p: Params) -> dict[str, Any]:
         "n_clusters": p.n_clusters,
         "affinity": "nearest_neighbors",
         "n_neighbors": p.n_neighbors,
+        "n_init": 10,
+        "random_state": p.seed,
+    }
+
+
+def _spectral_of_graph(p: Params) -> dict[str, Any]:
+    """Spectral clustering of a precomputed affinity graph (its n_neighbors built the graph)."""
+    return {
+        "n_clusters": p.n_clusters,
+        "affinity": "precomputed",
         "n_init": 10,
         "random_state": p.seed,
     }
@@ -166,6 +177,12 @@ STEPS: dict[str, Pair] = {
             ("umap_components", "umap_neighbors", "umap_min_dist"),
         ),
         Pair(
+            "neighbors",  # the k nearest points, for the connected affinity graph
+            Impl("sklearn.neighbors.NearestNeighbors", lambda p: {"n_neighbors": p.n_neighbors}),
+            Impl("cuml.neighbors.NearestNeighbors", lambda p: {"n_neighbors": p.n_neighbors}),
+            ("n_neighbors",),
+        ),
+        Pair(
             "silhouette",
             Impl("sklearn.metrics.silhouette_score"),
             Impl("cuml.metrics.cluster.silhouette_score"),
@@ -218,13 +235,14 @@ METHODS: dict[str, Pair] = {
             "umap-spectral",
             Impl(
                 "sklearn.cluster.SpectralClustering",
-                _cpu_parallel(_spectral, eigen_solver="amg"),
+                _cpu_parallel(_spectral_of_graph, eigen_solver="amg"),
             ),
-            Impl("cuml.cluster.SpectralClustering", _spectral),
+            Impl("cuml.cluster.SpectralClustering", _spectral_of_graph),
             ("n_clusters", "n_neighbors", "umap_components", "umap_neighbors", "umap_min_dist"),
-            "spectral clustering on a UMAP embedding",
+            "spectral clustering of the UMAP embedding's kNN graph, its components joined",
             embedding="umap",
             knn=UMAP_KNN,
+            connected_affinity=True,
         ),
         Pair(
             "umap-hdbscan",
