@@ -12,7 +12,6 @@ over two rounds, and every sampled configuration's labels are compared with the 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import tempfile
@@ -28,7 +27,7 @@ from clusterbench.data import DataOptions
 from clusterbench.grid.runner import GridConfig, prepare, run_grid
 from clusterbench.grid.spec import GridSpec
 from clusterbench.grid.sweep import neighbour_graph, sweep
-from clusterbench.record import SCHEMA_VERSION, environment, now_iso
+from clusterbench.record import Environment, StudyRecord, write_record
 
 
 def main() -> None:
@@ -50,7 +49,7 @@ def main() -> None:
         for round_ in range(args.rounds):
             out = Path(tmp) / f"sweep-{round_}.jsonl"
             start = time.perf_counter()
-            summary = run_grid(replace(config, out=out), lambda _: None)
+            grid = run_grid(replace(config, out=out), lambda _: None).record
             sweep_walls.append(time.perf_counter() - start)
             print(f"round {round_ + 1}: sweep, 1,000 configurations, {sweep_walls[-1]:.1f} s")
             for eps, m in halves[round_ % 2]:
@@ -58,7 +57,7 @@ def main() -> None:
                 DBSCAN(eps=eps, min_samples=m, n_jobs=1).fit(X)
                 loop_fits.setdefault((eps, m), []).append(time.perf_counter() - start)
             print(f"round {round_ + 1}: loop, {len(halves[round_ % 2])} sampled fits")
-    best = summary["best"]
+    best = grid.best()
 
     # Identity: the sweep's labels against scikit-learn's for every sampled configuration.
     graph = neighbour_graph(X, max(full.eps), n_jobs=-1)
@@ -70,10 +69,7 @@ def main() -> None:
     per_config = statistics.mean(min(times) for times in loop_fits.values())
     loop_total = per_config * len(full) / workers
     sweep_s = statistics.median(sweep_walls)
-    record = {
-        "schema_version": SCHEMA_VERSION,
-        "kind": "grid-engines",
-        "created": now_iso(),
+    results = {
         "dataset": header["dataset"],
         "dataset_fingerprint": header["dataset_fingerprint"],
         "protocol": header["protocol"],
@@ -90,11 +86,11 @@ def main() -> None:
         },
         "speedup": loop_total / sweep_s,
         "identical_labels": {"checked": len(sample), "identical": int(identical)},
-        "environment": environment(Backend()),
     }
+    record = StudyRecord("grid-engines", results, Environment.collect(Backend()))
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"grid-engines-{record['environment']['hostname']}-{now_iso()[:10]}.json"
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    path = args.out / f"grid-engines-{record.environment.host}-{record.created[:10]}.json"
+    write_record(record, path)
     print(
         f"sweep {sweep_s:.1f} s for 1,000; loop {per_config:.2f} s per configuration -> "
         f"{loop_total:.0f} s on {workers} workers; speedup {loop_total / sweep_s:.0f}x; "

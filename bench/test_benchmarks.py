@@ -79,10 +79,10 @@ def test_dbscan_grid_sweep(benchmark, backend, mnist, grid, eps, min_samples):
                 backend=backend.name,
                 out=Path(tmp) / "grid.jsonl",
             )
-            return run_grid(config, lambda _: None)
+            return run_grid(config, lambda _: None).record
 
-    summary = benchmark.pedantic(run, rounds=1, iterations=1)
+    grid = benchmark.pedantic(run, rounds=1, iterations=1)
     benchmark.extra_info.update(
-        backend=backend.name, configurations=len(summary["rows"]), best_ari=summary["best"]["ari"]
+        backend=backend.name, configurations=len(grid.rows), best_ari=grid.best()["ari"]
     )
-    assert summary["n_failed"] == 0
+    assert grid.n_failed == 0

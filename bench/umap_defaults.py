@@ -11,7 +11,6 @@ then clustered, labelled by majority and scored on the 6,000 validation digits.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from dataclasses import replace
@@ -23,7 +22,7 @@ from sklearn.model_selection import train_test_split
 from clusterbench.backends import Backend
 from clusterbench.data import DataOptions, load_dataset, make_split
 from clusterbench.pipeline import ClusterThenLabel
-from clusterbench.record import SCHEMA_VERSION, environment, now_iso
+from clusterbench.record import Environment, StudyRecord, write_record
 from clusterbench.registry import Params
 
 
@@ -89,19 +88,16 @@ def main() -> None:
                     f"{model.n_clusters_} clusters, {accuracy:.4f}",
                     flush=True,
                 )
-    record = {
-        "schema_version": SCHEMA_VERSION,
-        "kind": "umap-defaults",
-        "created": now_iso(),
+    results = {
         "split": "canonical training digits, 90/10 stratified, seed 137 (test digits unread)",
         "n_fit": len(y_fit),
         "n_validation": len(y_val),
         "rows": rows,
-        "environment": environment(backend),
     }
+    record = StudyRecord("umap-defaults", results, Environment.collect(backend))
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"umap-defaults-{record['environment']['hostname']}-{now_iso()[:10]}.json"
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    path = args.out / f"umap-defaults-{record.environment.host}-{record.created[:10]}.json"
+    write_record(record, path)
     print(f"written {path}")
 
 

@@ -40,6 +40,10 @@ class Backend:
     def environment(self) -> dict[str, Any]:
         return {}
 
+    def device_memory(self) -> dict[str, int]:
+        """The device's memory readings for the peak-memory sampler (none on the CPU)."""
+        return {}
+
     def build(self, pair: Pair, params: Params | DaskOptions) -> Any:
         """An estimator (or cluster) for `pair` on this backend, configured from `params`."""
         return pair.on(self.name).build(params)

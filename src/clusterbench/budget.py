@@ -11,19 +11,18 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from clusterbench.backends import select_backend
 from clusterbench.data import default_protocol, load_dataset, make_split
 from clusterbench.errors import ConfigError
 from clusterbench.metrics import contingency_scores, labelling_scores
 from clusterbench.pipeline import ClusterThenLabel
-from clusterbench.record import SCHEMA_VERSION, environment, now_iso
+from clusterbench.record import BudgetPoint, BudgetRecord, Environment
 from clusterbench.registry import METHODS, method_params
-from clusterbench.runner import Log, RunConfig, check_fits
+from clusterbench.runner import Log, RunConfig, check_fits, data_info
 
 
-def labelling_budget(config: RunConfig, clusters: list[int], log: Log) -> dict[str, Any]:
+def labelling_budget(config: RunConfig, clusters: list[int], log: Log) -> BudgetRecord:
     if "n_clusters" not in METHODS[config.method].params:
         takes = [m for m, row in METHODS.items() if "n_clusters" in row.params]
         raise ConfigError(
@@ -32,10 +31,12 @@ def labelling_budget(config: RunConfig, clusters: list[int], log: Log) -> dict[s
         )
     backend = select_backend(config.backend)
     log(f"backend: {backend.name} ({backend.reason})")
+    start = time.perf_counter()
     dataset = load_dataset(config.dataset, config.data)
     protocol = config.protocol or default_protocol(dataset)
     split = make_split(dataset, protocol, config.params.seed, config.subsample)
     check_fits(replace(config.params, n_clusters=max(clusters)), split, config.method)
+    load_s = time.perf_counter() - start
     start = time.perf_counter()
     X_dev, features = ClusterThenLabel(config.method, config.params, backend).embed(split.X_train)
     backend.synchronize()
@@ -49,73 +50,65 @@ def labelling_budget(config: RunConfig, clusters: list[int], log: Log) -> dict[s
         y_pred = model.predict(split.X_test)
         scores = contingency_scores(split.y_train, backend.to_host(model.cluster_ids_))
         rows.append(
-            {
-                "clusters": k,
-                "clusters_found": model.n_clusters_,
-                "test_accuracy": labelling_scores(split.y_test, y_pred, model.n_classes_)[
+            BudgetPoint(
+                clusters=k,
+                clusters_found=model.n_clusters_,
+                test_accuracy=labelling_scores(split.y_test, y_pred, model.n_classes_)[
                     "test_accuracy"
                 ],
-                "train_purity": scores["train_purity"],
-                "ari": scores["ari"],
-                "clustered_fraction": scores["clustered_fraction"],
-                "seconds": time.perf_counter() - start,
-            }
+                train_purity=scores["train_purity"],
+                ari=scores["ari"],
+                clustered_fraction=scores["clustered_fraction"],
+                seconds=time.perf_counter() - start,
+            )
         )
-        log(f"K={k}: test accuracy {rows[-1]['test_accuracy']:.4f}")
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "kind": "budget",
-        "created": now_iso(),
-        "dataset": dataset.name,
-        "dataset_fingerprint": dataset.fingerprint,
-        "protocol": protocol,
-        "subsample": config.subsample,
-        "n_train": split.n_train,
-        "n_test": split.n_test,
-        "backend": backend.name,
-        "method": config.method,
-        "params": {
+        log(f"K={k}: test accuracy {rows[-1].test_accuracy:.4f}")
+    return BudgetRecord(
+        data=data_info(dataset, protocol, config, split),
+        backend=backend.name,
+        method=config.method,
+        params={
             k: v
             for k, v in method_params(config.method, config.params).items()
             if k != "n_clusters"
         },
-        "embed_s": embed_s,
-        "rows": rows,
-        "environment": environment(backend),
-    }
+        load_s=load_s,
+        embed_s=embed_s,
+        points=rows,
+        environment=Environment.collect(backend),
+    )
 
 
-def format_budget(record: dict[str, Any]) -> str:
+def format_budget(record: BudgetRecord) -> str:
+    d = record.data
     lines = [
-        f"labelling budget: {record['method']} on {record['dataset']} ({record['protocol']}), "
-        f"{record['n_train']} train / {record['n_test']} test digits, backend {record['backend']}",
+        f"labelling budget: {record.method} on {d.dataset} ({d.protocol}), "
+        f"{d.n_train} train / {d.n_test} test digits, backend {record.backend}",
         f"{'clusters':>8}  {'test accuracy':>13}  {'train purity':>12}  {'ARI':>6}  {'seconds':>7}",
     ]
-    for r in record["rows"]:
+    for r in record.points:
         lines.append(
-            f"{r['clusters']:>8}  {r['test_accuracy']:>13.4f}  {r['train_purity']:>12.4f}  "
-            f"{r['ari']:>6.3f}  {r['seconds']:>7.1f}"
+            f"{r.clusters:>8}  {r.test_accuracy:>13.4f}  {r.train_purity:>12.4f}  "
+            f"{r.ari:>6.3f}  {r.seconds:>7.1f}"
         )
     return "\n".join(lines)
 
 
-def plot_budget(record: dict[str, Any], path: Path) -> None:
+def plot_budget(record: BudgetRecord, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ks = [r["clusters"] for r in record["rows"]]
+    ks = [r.clusters for r in record.points]
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    ax.plot(ks, [r["test_accuracy"] for r in record["rows"]], "o-", label="test accuracy")
-    ax.plot(ks, [r["train_purity"] for r in record["rows"]], "s--", label="train purity")
+    ax.plot(ks, [r.test_accuracy for r in record.points], "o-", label="test accuracy")
+    ax.plot(ks, [r.train_purity for r in record.points], "s--", label="train purity")
     ax.set_xscale("log")
     ax.set_xticks(ks, [str(k) for k in ks])
     ax.set_xlabel("clusters labelled by a person (K)")
     ax.set_ylabel("fraction correct")
-    ax.set_title(
-        f"Labelling budget: {record['method']} on {record['dataset']} ({record['backend']})"
-    )
+    ax.set_title(f"Labelling budget: {record.method} on {record.data.dataset} ({record.backend})")
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()

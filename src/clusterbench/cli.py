@@ -411,6 +411,15 @@ def _add_bench_parser(sub: Any) -> None:
     p.set_defaults(handler=_cmd_bench)
 
 
+def _host_pair(text: str) -> Any:
+    from clusterbench.report import HostPair
+
+    try:
+        return HostPair.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _add_report_parser(sub: Any) -> None:
     p = sub.add_parser(
         "report",
@@ -421,7 +430,17 @@ def _add_report_parser(sub: Any) -> None:
         nargs="+",
         type=Path,
         metavar="RESULT.json",
-        help="bench and grid-engines result files (the newest per suite and backend is used)",
+        help="suite (bench) records and bench/ study records; per machine, the newest suite "
+        "record per suite and backend is used",
+    )
+    p.add_argument(
+        "--pair",
+        action="append",
+        type=_host_pair,
+        default=[],
+        metavar="CPU_HOST:GPU_HOST",
+        help="also pair the CPU suites of one machine with the GPU suites of another, labelled "
+        "as cross-machine (speedups otherwise pair suites of the same machine only)",
     )
     p.add_argument(
         "--out",
@@ -447,6 +466,13 @@ def _add_compare_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--ari-tol", type=float, default=0.03, help="largest allowed ARI gap (default 0.03)"
+    )
+    p.add_argument(
+        "--time-tol",
+        type=float,
+        metavar="R",
+        help="also fail when B's warm median time is more than R times A's and the two warm "
+        "ranges do not overlap (runs and pipeline cases with warm runs; off by default)",
     )
     p.set_defaults(handler=_cmd_compare)
 
@@ -486,9 +512,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from clusterbench.record import check_writable, write_json
-    from clusterbench.report import format_run
+    from clusterbench.record import check_writable, write_record
     from clusterbench.runner import RunConfig, run
+    from clusterbench.text import format_run
 
     if args.json is not None:
         check_writable(args.json)
@@ -510,13 +536,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     record = run(config)
     print(format_run(record))
     if args.json is not None:
-        write_json(record, args.json)
+        write_record(record, args.json)
         print(f"\nrecord written to {args.json}")
     return 0
 
 
 def _from_grid(args: argparse.Namespace, params: Params) -> tuple[Params, str]:
-    """Params from a grid file's best row; the protocol and subsample too unless given."""
+    """The grid's best eps and min_samples, with everything its rows depend on: its dataset
+    (checked by fingerprint once loaded), protocol, subsample, PCA and seed. An option given
+    with another value than the grid's is refused: the result would not be the grid's."""
     from dataclasses import replace
 
     from clusterbench.grid.summary import best_config
@@ -524,13 +552,28 @@ def _from_grid(args: argparse.Namespace, params: Params) -> tuple[Params, str]:
     if args.method != "dbscan":
         raise ClusterbenchError("--from-grid needs --method dbscan")
     header, best = best_config(args.from_grid)
-    if args.protocol is None:
-        args.protocol = header["protocol"]
-    if args.subsample is None:
-        args.subsample = header["subsample"]
+    given = {
+        "--dataset": (args.dataset, "mnist", header["dataset"]),
+        "--protocol": (args.protocol, None, header["protocol"]),
+        "--subsample": (args.subsample, None, header["subsample"]),
+        "--pca": (params.n_components, DEFAULTS.n_components, header["n_components"]),
+        "--seed": (params.seed, DEFAULTS.seed, header["seed"]),
+    }
+    for option, (value, default, grid_value) in given.items():
+        if value not in (default, grid_value):
+            raise ClusterbenchError(
+                f"{option} {value} differs from the grid's {grid_value} in {args.from_grid}; "
+                f"leave {option} out to take the grid's"
+            )
+    args.dataset, args.protocol, args.subsample = (
+        header["dataset"],
+        header["protocol"],
+        header["subsample"],
+    )
     print(
         f"from {args.from_grid}: eps {best['eps']:.4f}, min_samples {best['min_samples']}, "
-        f"PCA-{header['n_components']} ({header['score']} {best[header['score']]:.4f})",
+        f"PCA-{header['n_components']}, seed {header['seed']}, {header['protocol']} protocol "
+        f"({header['score']} {best[header['score']]:.4f})",
         file=sys.stderr,
     )
     best_params = replace(
@@ -538,6 +581,7 @@ def _from_grid(args: argparse.Namespace, params: Params) -> tuple[Params, str]:
         eps=best["eps"],
         min_samples=best["min_samples"],
         n_components=header["n_components"],
+        seed=header["seed"],
     )
     return best_params, header["dataset_fingerprint"]
 
@@ -567,11 +611,13 @@ def _cmd_grid(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         engine=args.engine,
     )
-    summary = run_grid(config, stderr_log)
-    rows, best, score = summary["rows"], summary["best"], args.score
+    outcome = run_grid(config, stderr_log)
+    grid, score = outcome.record, args.score
+    rows, best, timing = grid.rows, grid.best(), grid.timing
     print(
-        f"grid: {len(rows)} configurations in {args.out} ({summary['n_failed']} failed); "
-        f"this run: {summary['ran']} in {summary['wall_s']:.1f} s"
+        f"grid: {len(rows)} configurations in {args.out} ({grid.n_failed} failed); this run: "
+        f"{outcome.ran} configurations, {timing.compute_s:.1f} s computing, "
+        f"{timing.cluster_startup_s:.1f} s starting Dask, {timing.data_pca_s:.1f} s data and PCA"
     )
     if best is None:
         print(f"no configuration has a {score} score (every one failed or found no cluster)")
@@ -582,13 +628,13 @@ def _cmd_grid(args: argparse.Namespace) -> int:
             f"{100 * best['noise_fraction']:.1f} % noise)"
         )
         print(top_table(rows, score))
-    print(f"heatmap: {summary['png']}")
+    print(f"heatmap: {outcome.png}")
     return 0
 
 
 def _cmd_budget(args: argparse.Namespace) -> int:
     from clusterbench.budget import format_budget, labelling_budget, plot_budget
-    from clusterbench.record import check_writable, write_json
+    from clusterbench.record import check_writable, write_record
     from clusterbench.runner import RunConfig, stderr_log
 
     for path in (args.json, args.plot):
@@ -608,7 +654,7 @@ def _cmd_budget(args: argparse.Namespace) -> int:
     plot_budget(record, args.plot)
     print(f"plot: {args.plot}")
     if args.json is not None:
-        write_json(record, args.json)
+        write_record(record, args.json)
         print(f"record written to {args.json}")
     return 0
 
@@ -627,15 +673,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from clusterbench.report import build_report
 
-    for path in build_report(args.files, args.out):
+    for path in build_report(args.files, args.out, args.pair):
         print(f"written {path}")
     return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from clusterbench.compare import compare
+    from clusterbench.compare import Tolerances, compare
 
-    result = compare(args.a, args.b, args.accuracy_tol, args.ari_tol)
+    result = compare(args.a, args.b, Tolerances(args.accuracy_tol, args.ari_tol, args.time_tol))
     print("\n".join(result.lines))
     if result.problems:
         for problem in result.problems:

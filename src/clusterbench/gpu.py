@@ -27,6 +27,14 @@ class GpuBackend(Backend):
     def synchronize(self) -> None:
         cp.cuda.runtime.deviceSynchronize()
 
+    def device_memory(self) -> dict[str, int]:
+        """Bytes in use on the device (cuML allocates outside CuPy's pool, so both count)."""
+        free, total = cp.cuda.runtime.memGetInfo()
+        return {
+            "device_used_bytes": int(total - free),
+            "device_pool_bytes": int(cp.get_default_memory_pool().total_bytes()),
+        }
+
     def environment(self) -> dict[str, Any]:
         device = cp.cuda.runtime.getDevice()
         props = cp.cuda.runtime.getDeviceProperties(device)

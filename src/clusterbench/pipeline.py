@@ -28,13 +28,20 @@ class ClusterThenLabel:
     """Cluster the training digits, label the clusters, and label new digits through KNN.
 
     After `fit`: `cluster_ids_` (per training digit, -1 for noise), `cluster_labels_` (label of
-    each cluster), `embedding_` (the PCA features, on the device), `timings_` (seconds per stage).
+    each cluster), `embedding_` (the PCA features, on the device), `timings_` (seconds per stage)
+    and, with `track_memory`, `peaks_` (peak bytes per stage: host RSS, device memory).
     """
 
-    def __init__(self, method: str, params: Params, backend: Backend) -> None:
+    def __init__(
+        self, method: str, params: Params, backend: Backend, track_memory: bool = False
+    ) -> None:
         self.method = method
         self.params = resolve(method, params)  # the method's defaults where params leave it open
         self.backend = backend
+        self.track_memory = track_memory
+
+    def _timer(self) -> StageTimer:
+        return StageTimer(self.backend.synchronize, self.track_memory, self.backend.device_memory)
 
     def _scale(self, X: np.ndarray) -> Any:
         return self.backend.to_device(X).astype(self.backend.xp.float32) / 255.0
@@ -43,7 +50,7 @@ class ClusterThenLabel:
         """Pixels on the device, scaled, and the features that get clustered: PCA, then the
         method's embedding (UMAP) if it has one. A labelling-budget curve computes this once."""
         backend, params = self.backend, self.params
-        timer = timer or StageTimer(backend.synchronize)
+        timer = timer or self._timer()
         with timer.stage("transfer"):
             X_dev = self._scale(X)
         with timer.stage("pca"):
@@ -55,7 +62,7 @@ class ClusterThenLabel:
         return X_dev, features
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> ClusterThenLabel:
-        timer = StageTimer(self.backend.synchronize)
+        timer = self._timer()
         X_dev, features = self.embed(X, timer)
         return self.fit_embedded(X_dev, features, y, timer)
 
@@ -64,7 +71,7 @@ class ClusterThenLabel:
     ) -> ClusterThenLabel:
         """Cluster `features`, label the clusters, and fit the KNN on the pixels `X_dev`."""
         backend, xp, params = self.backend, self.backend.xp, self.params
-        timer = timer or StageTimer(backend.synchronize)
+        timer = timer or self._timer()
         n_classes = int(y.max()) + 1
         with timer.stage("transfer"):
             y_dev = backend.to_device(y)
@@ -94,15 +101,18 @@ class ClusterThenLabel:
         self.n_clusters_ = n_clusters
         self.n_classes_ = n_classes
         self.timings_ = timer.seconds
+        self.peaks_ = timer.peaks
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Labels of new digits: their KNN-predicted cluster, named by that cluster's label."""
-        xp, timer = self.backend.xp, StageTimer(self.backend.synchronize)
+        xp, timer = self.backend.xp, self._timer()
         with timer.stage("knn"):
             clusters = xp.asarray(self._knn.predict(self._scale(X))).astype(xp.int64)
             labels = self.backend.to_host(self.cluster_labels_[clusters])
         self.timings_["knn"] += timer.seconds["knn"]
+        for key, value in timer.peaks.get("knn", {}).items():
+            self.peaks_["knn"][key] = max(value, self.peaks_["knn"].get(key, value))
         return labels
 
 

@@ -1,87 +1,387 @@
-"""Versioned JSON result records and the machine facts that travel with every result."""
+"""The result schema: typed records, written as versioned JSON and read back by every consumer.
+
+Every producer (run, budget, grid, suite, the bench scripts) builds one of these records and
+every consumer (report, compare, --from-grid, the tests) reads one, so a field means the same
+thing everywhere. Timings say their basis: `load_s` is reading and splitting the data and is
+never inside a total; `cold` is the first fit+predict in the process (on the GPU it includes
+context creation and JIT compilation); `warm` keeps each later run's seconds per stage.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import platform
-import socket
-import subprocess
+import statistics
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from clusterbench import __version__
-from clusterbench.backends import Backend
-from clusterbench.errors import ClusterbenchError
+from clusterbench import files
+from clusterbench.errors import ClusterbenchError, DataError
 
-SCHEMA_VERSION = 1
-PACKAGES = (
-    "numpy",
-    "scipy",
-    "scikit-learn",
-    "pyamg",
-    "dask",
-    "distributed",
-    "cuml-cu12",
-    "cupy-cuda12x",
-    "dask-cuda",
-)
+SCHEMA_VERSION = 2
+BASES = {
+    "load": "reading, checking and splitting the data; never inside a total",
+    "cold": "the first fit+predict in a fresh process (on the GPU: with context creation and "
+    "JIT compilation); data loading excluded",
+    "warm": "later fit+predict runs in the same process on the loaded data, each run kept",
+}
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+@dataclass(frozen=True)
+class Spread:
+    """How often something was measured, and its median and range."""
+
+    count: int
+    median: float
+    min: float
+    max: float
+
+    @classmethod
+    def of(cls, values: list[float]) -> Spread:
+        return cls(len(values), statistics.median(values), min(values), max(values))
 
 
-def _git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(Path(__file__).parent), *args],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
+@dataclass(frozen=True)
+class StageTimes:
+    """One fit+predict: seconds per stage, and the wall time of the whole (`total_s`)."""
+
+    stages: dict[str, float]
+    total_s: float
+
+
+@dataclass(frozen=True)
+class Timing:
+    load_s: float | None
+    cold: StageTimes
+    warm: list[StageTimes] = field(default_factory=list)
+
+    def warm_spread(self) -> dict[str, Spread]:
+        """Per stage (and "total"), the spread of the warm runs; empty without warm runs."""
+        if not self.warm:
+            return {}
+        spread = {s: Spread.of([w.stages.get(s, 0.0) for w in self.warm]) for s in self.cold.stages}
+        return {**spread, "total": Spread.of([w.total_s for w in self.warm])}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "basis": BASES,
+            "load_s": self.load_s,
+            "cold": asdict(self.cold),
+            "warm": {
+                "runs": [asdict(w) for w in self.warm],
+                "spread": {k: asdict(v) for k, v in self.warm_spread().items()},
+            },
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Timing:
+        return cls(
+            d["load_s"], StageTimes(**d["cold"]), [StageTimes(**w) for w in d["warm"]["runs"]]
         )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip()
 
 
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
+@dataclass(frozen=True)
+class Environment:
+    """The machine, the libraries and the code a result came from."""
+
+    machine: dict[str, Any]  # hostname, cpu_model, cpu_count, python, platform, blas
+    libraries: dict[str, str | None]  # by import name
+    clusterbench: str
+    code: dict[str, Any]  # commit, dirty, source (checkout | build | unknown)
+    gpu: dict[str, Any] | None = None  # name, memory, count, CUDA driver and runtime
+
+    @property
+    def host(self) -> str:
+        return self.machine["hostname"]
+
+    def describe(self) -> str:
+        m = self.machine
+        gpu = f", GPU {self.gpu['gpu_name']}" if self.gpu else ", no GPU"
+        return f"{m['hostname']}: {m['cpu_model']}, {m['cpu_count']} cores{gpu}"
+
+    @classmethod
+    def collect(cls, backend: Any) -> Environment:
+        from clusterbench import provenance
+
+        return cls(
+            machine=provenance.machine(),
+            libraries=provenance.libraries(),
+            clusterbench=provenance.clusterbench_version(),
+            code=provenance.code_version(),
+            gpu=backend.environment() or None,
+        )
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any] | None) -> Environment | None:
+        return None if d is None else cls(**d)
 
 
-def environment(backend: Backend) -> dict[str, Any]:
-    """Python, package versions, CPU, host, git commit; GPU facts when the GPU backend ran."""
-    commit = _git("rev-parse", "HEAD")
-    return {
-        "clusterbench": __version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpu_model": _cpu_model(),
-        "cpu_count": os.cpu_count(),
-        "hostname": socket.gethostname(),
-        "packages": {name: _version(name) for name in PACKAGES},
-        "git_commit": commit,
-        "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no"))
-        if commit
-        else None,
-        **backend.environment(),
-    }
+@dataclass(frozen=True)
+class DataInfo:
+    """What was measured on: the data's content fingerprint and how it was split."""
+
+    dataset: str
+    fingerprint: str
+    source: str
+    protocol: str
+    subsample: int | None
+    seed: int
+    n_train: int
+    n_test: int | None
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One `clusterbench run`: a cold and any warm fit+predict of one method on one backend."""
+
+    KIND: ClassVar[str] = "run"
+    data: DataInfo
+    backend: str
+    backend_reason: str
+    method: str
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+    timing: Timing
+    memory: dict[str, dict[str, int]]  # the cold run's peak bytes per stage
+    environment: Environment | None = None  # None inside a suite, whose environment is shared
+    created: str = field(default_factory=now_iso)
+
+    def to_json(self) -> dict[str, Any]:
+        d = _plain(self)
+        d["timing"] = self.timing.to_json()
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> RunRecord:
+        return cls(
+            **{
+                **_fields(d, cls),
+                "data": DataInfo(**d["data"]),
+                "timing": Timing.from_json(d["timing"]),
+                "environment": Environment.from_json(d.get("environment")),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class BudgetPoint:
+    clusters: int
+    clusters_found: int
+    test_accuracy: float
+    train_purity: float
+    ari: float
+    clustered_fraction: float
+    seconds: float  # clustering, labelling and the KNN's fit and prediction for this K
+
+
+@dataclass(frozen=True)
+class BudgetRecord:
+    """The labelling-budget curve: one embedding (cold, `embed_s`), then one point per K."""
+
+    KIND: ClassVar[str] = "budget"
+    data: DataInfo
+    backend: str
+    method: str
+    params: dict[str, Any]
+    load_s: float
+    embed_s: float
+    points: list[BudgetPoint]
+    environment: Environment | None = None
+    created: str = field(default_factory=now_iso)
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> BudgetRecord:
+        return cls(
+            **{
+                **_fields(d, cls),
+                "data": DataInfo(**d["data"]),
+                "points": [BudgetPoint(**p) for p in d["points"]],
+                "environment": Environment.from_json(d.get("environment")),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class GridTiming:
+    """A grid's seconds, apart: data and PCA, the Dask cluster's start-up, the configurations."""
+
+    data_pca_s: float
+    cluster_startup_s: float
+    compute_s: float
+
+
+@dataclass(frozen=True)
+class GridRecord:
+    """A DBSCAN grid: its header (what every row depends on), its rows, and, when it ran in
+    this process, its timing. A grid file (JSONL) holds the same header and rows."""
+
+    KIND: ClassVar[str] = "grid"
+    header: dict[str, Any]
+    rows: list[dict[str, Any]]
+    timing: GridTiming | None = None
+    environment: Environment | None = None
+    created: str = field(default_factory=now_iso)
+
+    @property
+    def data(self) -> DataInfo:
+        h = self.header
+        return DataInfo(
+            h["dataset"], h["dataset_fingerprint"], h.get("dataset_source", ""), h["protocol"],
+            h["subsample"], h["seed"], h["n_train"], None,
+        )  # fmt: skip
+
+    @property
+    def n_failed(self) -> int:
+        return sum(r["status"] == "failed" for r in self.rows)
+
+    def best(self) -> dict[str, Any] | None:
+        from clusterbench.grid.summary import scored
+
+        ranked = scored(self.rows, self.header["score"])
+        return ranked[0] if ranked else None
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> GridRecord:
+        timing = d.get("timing")
+        return cls(
+            **{
+                **_fields(d, cls),
+                "timing": GridTiming(**timing) if timing else None,
+                "environment": Environment.from_json(d.get("environment")),
+            }
+        )
+
+
+CaseRecord = RunRecord | BudgetRecord | GridRecord
+
+
+@dataclass(frozen=True)
+class SuiteCase:
+    name: str
+    record: CaseRecord
+
+
+@dataclass(frozen=True)
+class SuiteRecord:
+    """A benchmark suite on one backend and machine: its cases share the environment."""
+
+    KIND: ClassVar[str] = "bench"
+    suite: str
+    backend: str
+    repeat: int
+    cases: list[SuiteCase]
+    environment: Environment
+    created: str = field(default_factory=now_iso)
+
+    def case(self, name: str) -> CaseRecord:
+        return next(c.record for c in self.cases if c.name == name)
+
+    def to_json(self) -> dict[str, Any]:
+        d = _plain(self)
+        d["cases"] = [
+            {"name": c.name, "kind": c.record.KIND, **c.record.to_json()} for c in self.cases
+        ]
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> SuiteRecord:
+        cases = [SuiteCase(c["name"], _CASE_KINDS[c["kind"]].from_json(c)) for c in d["cases"]]
+        return cls(
+            **{
+                **_fields(d, cls),
+                "cases": cases,
+                "environment": Environment.from_json(d["environment"]),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class StudyRecord:
+    """A study made by a script in bench/ (grid engines, UMAP defaults, test margins): its
+    findings are the script's own table, kept whole in `results`."""
+
+    kind: str
+    results: dict[str, Any]
+    environment: Environment
+    created: str = field(default_factory=now_iso)
+
+    KINDS: ClassVar[tuple[str, ...]] = ("grid-engines", "umap-defaults", "threshold-margins")
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> StudyRecord:
+        return cls(**{**_fields(d, cls), "environment": Environment.from_json(d["environment"])})
+
+
+Record = RunRecord | BudgetRecord | GridRecord | SuiteRecord | StudyRecord
+_CASE_KINDS: dict[str, type] = {"run": RunRecord, "budget": BudgetRecord, "grid": GridRecord}
+_KINDS: dict[str, type] = {**_CASE_KINDS, "bench": SuiteRecord}
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    kind = getattr(record, "KIND", None) or record.kind
+    return {"schema_version": SCHEMA_VERSION, "kind": kind, **asdict(record)}
+
+
+def _fields(d: dict[str, Any], cls: type) -> dict[str, Any]:
+    names = cls.__dataclass_fields__
+    return {k: v for k, v in d.items() if k in names}
+
+
+def kind_of(record: Record) -> str:
+    return record.kind if isinstance(record, StudyRecord) else record.KIND
+
+
+def from_json(d: Any, where: str) -> Record:
+    """A record from its parsed JSON; one-line DataError for anything else."""
+    kinds = (*_KINDS, *StudyRecord.KINDS)
+    if not isinstance(d, dict) or d.get("kind") not in kinds:
+        raise DataError(f"{where}: not a clusterbench result (kind must be one of {kinds})")
+    version = d.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise DataError(
+            f"{where}: schema version {version}, this clusterbench reads {SCHEMA_VERSION}"
+            + (
+                " (v1 timings mix bases and cannot be converted; run it again)"
+                if version == 1
+                else ""
+            )
+        )
+    try:
+        if d["kind"] in StudyRecord.KINDS:
+            return StudyRecord.from_json(d)
+        return _KINDS[d["kind"]].from_json(d)
+    except (KeyError, TypeError) as exc:
+        raise DataError(f"{where}: malformed {d['kind']} record ({exc})") from None
+
+
+def load_record(path: Path) -> Record:
+    """A result file: a JSON record, or a grid's JSONL file."""
+    text = files.read_text(path)
+    if path.suffix == ".jsonl":
+        from clusterbench.grid.store import read_grid
+
+        header, rows = read_grid(path)
+        return GridRecord(header, rows, created=header.get("created", ""))
+    try:
+        d = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON (line {exc.lineno})") from None
+    return from_json(d, str(path))
 
 
 def check_writable(path: Path) -> None:
@@ -93,10 +393,10 @@ def check_writable(path: Path) -> None:
         raise ClusterbenchError(f"{path}: not writable")
 
 
-def write_json(record: dict[str, Any], path: Path) -> None:
+def write_record(record: Record, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     try:
-        tmp.write_text(json.dumps(record, indent=2) + "\n")
+        tmp.write_text(json.dumps(record.to_json(), indent=2) + "\n")
         tmp.replace(path)
     except OSError as exc:
         raise ClusterbenchError(f"{path}: cannot write ({exc.strerror})") from None

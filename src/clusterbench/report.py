@@ -1,354 +1,407 @@
-"""Human-readable views of result records (built from the record alone, never from live state)."""
+"""results/README.md, results.csv and the plots, rebuilt from result records alone.
+
+Tables are grouped by machine: each machine's card (CPU, cores, GPU, libraries, commit) heads
+its tables, and results from several machines stand side by side. Every timing column names its
+basis, and cold and warm figures never share a column. A GPU/CPU speedup pairs a CPU and a GPU
+suite of the same machine only, unless the user names a cross-machine pair, which is labelled so.
+"""
 
 from __future__ import annotations
 
+import csv
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clusterbench.record import (
+    BudgetRecord,
+    Environment,
+    GridRecord,
+    RunRecord,
+    StudyRecord,
+    SuiteRecord,
+    load_record,
+)
+from clusterbench.report_plots import plot_machine
+from clusterbench.text import mib
 
-def _fmt(value: Any, digits: int = 4) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
-
-
-def format_run(record: dict[str, Any]) -> str:
-    """The result table `clusterbench run` prints."""
-    m, t = record["metrics"], record["timings"]
-    params = ", ".join(f"{k}={v}" for k, v in record["params"].items())
-    lines = [
-        f"clusterbench: {record['method']} on {record['dataset']} ({record['protocol']}), "
-        f"{record['n_train']} train / {record['n_test']} test digits, backend {record['backend']}",
-        f"  params              {params}",
-        f"  test accuracy       {_fmt(m['test_accuracy'])}",
-        f"  ARI                 {_fmt(m['ari'])}",
-        f"  NMI                 {_fmt(m['nmi'])}",
-        f"  Rand index          {_fmt(m['rand_index'])}",
-        f"  silhouette          {_fmt(m['silhouette'])}",
-        f"  clusters            {m['n_clusters']} ({100 * m['clustered_fraction']:.1f} % of "
-        f"training digits clustered, {100 * m['noise_fraction']:.1f} % noise)",
-        f"  train purity        {_fmt(m['train_purity'])}",
-        "  per-class accuracy  "
-        + "  ".join(f"{c}: {_fmt(a, 3)}" for c, a in m["per_class_accuracy"].items()),
-        "  timings (s)         "
-        + "  ".join(f"{k.removesuffix('_s')} {v:.2f}" for k, v in t.items()),
-    ]
-    if record.get("warm_timings"):
-        warm = sorted(w["fit_predict_s"] for w in record["warm_timings"])
-        lines.append(
-            f"  warm runs (s)       {len(warm)} runs, median {warm[len(warm) // 2]:.2f}, "
-            f"min {warm[0]:.2f}, max {warm[-1]:.2f}"
-        )
-    lines.append("  confusion matrix (rows: true label, columns: predicted)")
-    lines += ["    " + " ".join(f"{v:5d}" for v in row) for row in m["confusion_matrix"]]
-    return "\n".join(lines)
+STAGES = ("transfer", "pca", "embed", "cluster", "label", "knn")
+LIBRARIES = ("numpy", "scipy", "sklearn", "umap", "numba", "dask", "cuml", "cupy", "dask_cuda")
 
 
-STAGES = ("load", "transfer", "pca", "embed", "cluster", "label", "knn", "total")
+@dataclass(frozen=True)
+class HostPair:
+    """Take the CPU suites of `cpu_host` and the GPU suites of `gpu_host` as one machine."""
+
+    cpu_host: str
+    gpu_host: str
+
+    @classmethod
+    def parse(cls, text: str) -> HostPair:
+        cpu, sep, gpu = text.partition(":")
+        if not sep or not cpu or not gpu:
+            raise ValueError(f"expected CPU_HOST:GPU_HOST, got {text!r}")
+        return cls(cpu, gpu)
 
 
-def _latest(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One bench record per (suite, backend): the newest."""
-    newest: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in records:
-        key = (r["suite"], r["backend"])
-        if key not in newest or r["created"] > newest[key]["created"]:
-            newest[key] = r
-    return [newest[k] for k in sorted(newest)]
-
-
-def _timings(case: dict[str, Any]) -> tuple[dict[str, float], str]:
-    """Warm runs reuse the loaded data: their total is the fit and predict time alone."""
-    warm = case.get("warm", {})
-    if warm.get("runs"):
-        median = warm["median"]
-        return {"total_s": median.get("fit_predict_s"), **median}, f"warm median of {warm['runs']}"
-    return case["cold"], "cold"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
-def _num(value: Any, digits: int = 2) -> str:
+def num(value: Any, digits: int = 2) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def build_report(paths: list[Path], out_dir: Path) -> list[Path]:
-    """results/README.md, results.csv and PNG plots, from result files alone."""
-    import csv
+def newest_suites(suites: list[SuiteRecord]) -> dict[tuple[str, str, str], SuiteRecord]:
+    """(host, suite, backend) -> the newest suite record: newest wins within a machine only."""
+    newest: dict[tuple[str, str, str], SuiteRecord] = {}
+    for s in suites:
+        key = (s.environment.host, s.suite, s.backend)
+        if key not in newest or s.created > newest[key].created:
+            newest[key] = s
+    return dict(sorted(newest.items()))
 
-    from clusterbench.results_io import load_result
 
-    loaded = [(p, load_result(p)) for p in paths]
-    bench = _latest([r for _, r in loaded if r["kind"] == "bench"])
-    engines = [r for _, r in loaded if r["kind"] == "grid-engines"]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    flat = []
-    for r in bench:
-        for case in r["cases"]:
-            timings, basis = _timings(case)
-            m = case["metrics"]
-            flat.append(
-                {
-                    "suite": r["suite"],
-                    "case": case["name"],
-                    "backend": r["backend"],
-                    "n_train": case["n_train"],
-                    "basis": basis,
-                    **{f"{s}_s": timings.get(f"{s}_s") for s in STAGES},
-                    "test_accuracy": m.get("test_accuracy"),
-                    "ari": m.get("ari", m.get("best_ari")),
-                    "host": r["environment"]["hostname"],
-                    "cpu": r["environment"]["cpu_model"],
-                    "gpu": r["environment"].get("gpu_name"),
-                    "created": r["created"],
-                }
+def machine_card(env: Environment) -> list[str]:
+    m = env.machine
+    blas = ", ".join(f"{p['internal_api']} {p['num_threads']} threads" for p in m.get("blas", []))
+    gpu = (
+        f"{env.gpu['gpu_name']} ({env.gpu['gpu_memory_bytes'] / 2**30:.0f} GiB)"
+        if env.gpu
+        else "none"
+    )
+    libs = ", ".join(f"{k} {v}" for k in LIBRARIES if (v := env.libraries.get(k)))
+    return [
+        f"- CPU: {m['cpu_model']}, {m['cpu_count']} cores ({m.get('affinity_cpus')} usable); "
+        f"native thread pools: {blas or 'none'}",
+        f"- GPU: {gpu}",
+        f"- Python {m['python']}; {libs}",
+        f"- clusterbench {env.clusterbench}",
+    ]
+
+
+def _pipeline_rows(suite: SuiteRecord) -> list[tuple[str, RunRecord]]:
+    return [(c.name, c.record) for c in suite.cases if isinstance(c.record, RunRecord)]
+
+
+def cold_table(suites: list[SuiteRecord]) -> list[str]:
+    header = ["suite", "case", "backend", "digits", "load s", *(f"{s} s" for s in STAGES)]
+    header += ["total s", "peak host MiB", "peak device MiB"]
+    rows = []
+    for s in suites:
+        for name, r in _pipeline_rows(s):
+            peaks = r.memory.values()
+            host = max((p.get("peak_host_rss_bytes", 0) for p in peaks), default=None)
+            device = max((p.get("peak_device_used_bytes", 0) for p in peaks), default=0)
+            rows.append(
+                [s.suite, name, s.backend, str(r.data.n_train), num(r.timing.load_s)]
+                + [num(r.timing.cold.stages.get(st)) for st in STAGES]
+                + [num(r.timing.cold.total_s), mib(host), mib(device) if device else ""]
             )
-    written = []
-    csv_path = out_dir / "results.csv"
-    with csv_path.open("w", newline="") as f:
-        fields = list(flat[0]) if flat else ["suite", "case", "backend"]
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(flat)
-    written.append(csv_path)
+    return table(header, rows)
 
+
+def warm_table(suites: list[SuiteRecord]) -> list[str]:
+    header = ["suite", "case", "backend", "runs", *(f"{s} s" for s in STAGES), "total s (min-max)"]
+    rows = []
+    for s in suites:
+        for name, r in _pipeline_rows(s):
+            spread = r.timing.warm_spread()
+            if not spread:
+                continue
+            total = spread["total"]
+            rows.append(
+                [s.suite, name, s.backend, str(total.count)]
+                + [num(spread[st].median) if st in spread else "" for st in STAGES]
+                + [f"{total.median:.2f} ({total.min:.2f}-{total.max:.2f})"]
+            )
+    return table(header, rows) if rows else ["No case has warm runs."]
+
+
+def grid_table(suites: list[SuiteRecord]) -> list[str]:
+    rows = []
+    for s in suites:
+        for c in s.cases:
+            g = c.record
+            if isinstance(g, GridRecord) and g.timing is not None:
+                best = g.best()
+                rows.append(
+                    [s.suite, c.name, s.backend, g.header["engine"], str(len(g.rows))]
+                    + [num(g.timing.data_pca_s), num(g.timing.cluster_startup_s)]
+                    + [num(g.timing.compute_s), num(best["ari"] if best else None, 4)]
+                )
+    header = ["suite", "case", "backend", "engine", "configurations", "data+PCA s"]
+    header += ["Dask start-up s", "compute s", "best ARI"]
+    return table(header, rows) if rows else []
+
+
+def accuracy_table(suites: list[SuiteRecord]) -> list[str]:
+    rows = []
+    for s in suites:
+        for name, r in _pipeline_rows(s):
+            m = r.metrics
+            rows.append([s.suite, name, s.backend, num(m["test_accuracy"], 4), num(m["ari"], 4)])
+    return table(["suite", "case", "backend", "test accuracy", "ARI"], rows)
+
+
+def speedup_table(cpu: SuiteRecord, gpu: SuiteRecord, label: str) -> list[str]:
+    """CPU seconds / GPU seconds per stage: warm medians of both sides, the cold ratio beside."""
+    rows = []
+    gpu_cases = dict(_pipeline_rows(gpu))
+    for name, c in _pipeline_rows(cpu):
+        g = gpu_cases.get(name)
+        if g is None:
+            continue
+        cw, gw = c.timing.warm_spread(), g.timing.warm_spread()
+
+        def ratio(a: float | None, b: float | None) -> str:
+            return f"{a / b:.1f}" if a and b else ""
+
+        rows.append(
+            [cpu.suite, name]
+            + [
+                ratio(cw[st].median, gw[st].median) if st in cw and st in gw else ""
+                for st in STAGES
+            ]
+            + [
+                ratio(cw["total"].median, gw["total"].median) if cw and gw else "",
+                ratio(c.timing.cold.total_s, g.timing.cold.total_s),
+                f"{num(c.metrics['test_accuracy'], 4)} / {num(g.metrics['test_accuracy'], 4)}",
+            ]
+        )
+    header = ["suite", "case", *(f"{s} x (warm)" for s in STAGES), "total x (warm medians)"]
+    header += ["total x (cold)", "accuracy CPU / GPU"]
+    return [f"{label}", "", *table(header, rows)]
+
+
+def budget_table(suites: list[SuiteRecord]) -> list[str]:
+    budgets = [(s, c) for s in suites for c in s.cases if isinstance(c.record, BudgetRecord)]
+    if not budgets:
+        return []
+    ks = sorted({p.clusters for _, c in budgets for p in c.record.points})
+    rows = []
+    for s, c in budgets:
+        acc = {p.clusters: p.test_accuracy for p in c.record.points}
+        rows.append(
+            [s.suite, s.backend, c.record.method, str(c.record.data.n_train)]
+            + [num(c.record.embed_s, 1)]
+            + [num(acc.get(k), 4) for k in ks]
+        )
+    header = ["suite", "backend", "method", "digits", "embedding s (cold)"]
+    return table(header + [f"K={k}" for k in ks], rows)
+
+
+def machine_section(
+    host: str, suites: list[SuiteRecord], pairs: list[tuple[SuiteRecord, SuiteRecord, str]],
+    out_dir: Path,
+) -> tuple[list[str], list[Path]]:  # fmt: skip
+    # The card: a GPU suite's environment names the GPU as well as the CPU.
+    env = next((s.environment for s in suites if s.environment.gpu), suites[0].environment)
+    md = [f"## Machine `{host}`", "", *machine_card(env)]
+    commits = {
+        f"{s.suite}/{s.backend}": (s.environment.code.get("commit") or "unknown")[:10]
+        + (" (dirty)" if s.environment.code.get("dirty") else "")
+        for s in suites
+    }
+    md += ["- records: " + ", ".join(f"{k} at commit {v}" for k, v in commits.items()), ""]
+    md += [
+        "### Cold run: seconds per stage",
+        "",
+        "The first fit+predict of each case in its process (on a GPU: with context creation and "
+        "JIT compilation). `load` (reading, checking and splitting the data) is apart and in no "
+        "total; `total` is the fit+predict wall time. Peak memory: the process's resident set "
+        "and the device's used memory, sampled during each stage of the cold run.",
+        "",
+        *cold_table(suites),
+        "",
+        "### Warm runs: median seconds per stage",
+        "",
+        "Later fit+predict runs in the same process on the loaded data; the total's range is "
+        "over those runs.",
+        "",
+        *warm_table(suites),
+    ]
+    grids = grid_table(suites)
+    if grids:
+        md += ["", "### DBSCAN grids (one cold run each)", "", *grids]
+    md += ["", "### Accuracy", "", *accuracy_table(suites)]
+    for cpu, gpu, label in pairs:
+        md += ["", *speedup_table(cpu, gpu, label)]
+    budgets = budget_table(suites)
+    if budgets:
+        md += ["", "### Labelling budget: test accuracy against clusters labelled", "", *budgets]
+    pngs = plot_machine(host, suites, pairs, out_dir)
+    md += ["", *(f"![{p.stem}]({p.name})" for p in pngs)]
+    return md, pngs
+
+
+def speedup_pairs(
+    suites: dict[tuple[str, str, str], SuiteRecord], cross: list[HostPair]
+) -> dict[str, list[tuple[SuiteRecord, SuiteRecord, str]]]:
+    """Per host: (CPU suite, GPU suite, label) of the same machine, plus the named cross pairs
+    (listed under the GPU's host)."""
+    pairs: dict[str, list[tuple[SuiteRecord, SuiteRecord, str]]] = {}
+    for (host, suite, backend), cpu in suites.items():
+        if backend != "cpu":
+            continue
+        gpu = suites.get((host, suite, "gpu"))
+        if gpu is not None:
+            label = f"### GPU / CPU speedup, {suite} suite, same machine"
+            pairs.setdefault(host, []).append((cpu, gpu, label))
+        for pair in cross:
+            other = suites.get((pair.gpu_host, suite, "gpu"))
+            if pair.cpu_host == host and other is not None:
+                label = (
+                    f"### Cross-machine GPU / CPU speedup, {suite} suite: CPU of `{host}`, GPU "
+                    f"of `{pair.gpu_host}` (different machines, named with --pair)"
+                )
+                pairs.setdefault(pair.gpu_host, []).append((cpu, other, label))
+    return pairs
+
+
+def csv_rows(suites: list[SuiteRecord]) -> list[dict[str, Any]]:
+    """One row per case, backend and basis (load, cold, warm median): bases never share a row."""
+    rows = []
+    for s in suites:
+        env = s.environment
+        base = {
+            "host": env.host,
+            "cpu": env.machine["cpu_model"],
+            "cores": env.machine["cpu_count"],
+        }
+        base["gpu"] = env.gpu["gpu_name"] if env.gpu else ""
+        for name, r in _pipeline_rows(s):
+            common = {**base, "suite": s.suite, "case": name, "backend": s.backend}
+            common |= {"n_train": r.data.n_train, "test_accuracy": r.metrics["test_accuracy"]}
+            common["ari"] = r.metrics["ari"]
+            rows.append({**common, "basis": "load", "runs": 1, "total_s": r.timing.load_s})
+            cold = {f"{st}_s": r.timing.cold.stages.get(st) for st in STAGES}
+            rows.append(
+                {**common, "basis": "cold", "runs": 1, **cold, "total_s": r.timing.cold.total_s}
+            )
+            spread = r.timing.warm_spread()
+            if spread:
+                warm = {f"{st}_s": spread[st].median for st in STAGES if st in spread}
+                total = spread["total"]
+                rows.append(
+                    {**common, "basis": "warm median", "runs": total.count, **warm}
+                    | {"total_s": total.median, "total_min_s": total.min, "total_max_s": total.max}
+                )
+    return rows
+
+
+def build_report(
+    paths: list[Path], out_dir: Path, cross: list[HostPair] | None = None
+) -> list[Path]:
+    """results/README.md, results.csv and PNG plots, from result files alone."""
+    loaded = [(p, load_record(p)) for p in paths]
+    suites = newest_suites([r for _, r in loaded if isinstance(r, SuiteRecord)])
+    studies = [r for _, r in loaded if isinstance(r, StudyRecord)]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pairs = speedup_pairs(suites, cross or [])
     md = [
         "# Results",
         "",
         "Generated by `clusterbench report` from the result files listed at the end; do not edit "
-        "by hand. Seconds are the median of the warm runs where there are any, else the one "
-        "(cold) run; warm runs reuse the loaded data, so their total is fit and predict alone.",
-        "",
-        "## Time per stage (seconds)",
+        "by hand. Each machine's tables are headed by its card; cold and warm timings are in "
+        "separate tables; speedups divide warm medians of a CPU and a GPU suite of the same "
+        "machine (the cold ratio beside them).",
         "",
     ]
-    md += _table(
-        ["suite", "case", "backend", "digits", *STAGES, "basis"],
-        [
-            [
-                f["suite"],
-                f["case"],
-                f["backend"],
-                str(f["n_train"]),
-                *(_num(f[f"{s}_s"]) for s in STAGES),
-                f["basis"],
-            ]
-            for f in flat
-        ],
-    )
-    md += ["", "## Accuracy", ""]
-    md += _table(
-        ["suite", "case", "backend", "test accuracy", "ARI"],
-        [
-            [f["suite"], f["case"], f["backend"], _num(f["test_accuracy"], 4), _num(f["ari"], 4)]
-            for f in flat
-        ],
-    )
-    pairs = {}
-    for f in flat:
-        pairs.setdefault((f["suite"], f["case"]), {})[f["backend"]] = f
-    speedups = [(k, v["cpu"], v["gpu"]) for k, v in pairs.items() if {"cpu", "gpu"} <= set(v)]
-    md += ["", "## GPU / CPU speedup", ""]
-    if speedups:
-        md += _table(
-            ["suite", "case", *(f"{s} x" for s in STAGES), "accuracy CPU / GPU", "ARI CPU / GPU"],
-            [
-                [
-                    k[0],
-                    k[1],
-                    *(
-                        _num(c[f"{s}_s"] / g[f"{s}_s"], 1) if c[f"{s}_s"] and g[f"{s}_s"] else ""
-                        for s in STAGES
-                    ),
-                    f"{_num(c['test_accuracy'], 4)} / {_num(g['test_accuracy'], 4)}",
-                    f"{_num(c['ari'], 4)} / {_num(g['ari'], 4)}",
-                ]
-                for k, c, g in speedups
-            ],
-        )
-    else:
-        md.append("No suite has been run on both backends yet.")
-    if engines:
-        md += ["", "## DBSCAN grid: sweep engine vs loop engine", ""]
-        md += _table(
-            [
-                "dataset",
-                "configurations",
-                "sweep s",
-                "loop s (extrapolated)",
-                "speedup",
-                "identical labels",
-                "best ARI",
-                "host",
-            ],
-            [
-                [
-                    f"{e['dataset']} ({e['protocol']}, PCA-{e['n_components']})",
-                    str(e["grid"]["n_configs"]),
-                    _num(e["sweep"]["median_s"], 1),
-                    _num(e["loop"]["extrapolated_total_s"], 0),
-                    f"{e['speedup']:.0f}x",
-                    f"{e['identical_labels']['identical']}/{e['identical_labels']['checked']}",
-                    _num(e["sweep"]["best"]["ari"], 4),
-                    e["environment"]["hostname"],
-                ]
-                for e in engines
-            ],
-        )
-    for r in (r for _, r in loaded if r["kind"] == "umap-defaults"):
-        md += _umap_defaults_tables(r)
-    budgets = [(r, c) for r in bench for c in r["cases"] if c["kind"] == "budget"]
-    if budgets:
-        md += ["", "## Labelling budget: test accuracy against clusters labelled", ""]
-        ks = sorted({row["clusters"] for _, c in budgets for row in c["rows"]})
-        md += _table(
-            ["suite", "backend", "method", "digits", *(f"K={k}" for k in ks)],
-            [
-                [
-                    r["suite"],
-                    r["backend"],
-                    c["method"],
-                    str(c["n_train"]),
-                    *(
-                        _num(
-                            next(
-                                (row["test_accuracy"] for row in c["rows"] if row["clusters"] == k),
-                                None,
-                            ),
-                            4,
-                        )
-                        for k in ks
-                    ),
-                ]
-                for r, c in budgets
-            ],
-        )
-    pngs = _plots(flat, speedups, bench, out_dir)
-    written += pngs
-    if pngs:
-        md += ["", "## Plots", ""] + [f"![{p.stem}]({p.name})" for p in pngs]
-    md += ["", "## Machines", ""]
-    md += _table(
-        ["suite", "backend", "host", "CPU", "cores", "GPU", "commit", "created"],
-        [
-            [
-                r["suite"],
-                r["backend"],
-                r["environment"]["hostname"],
-                r["environment"]["cpu_model"],
-                str(r["environment"]["cpu_count"]),
-                r["environment"].get("gpu_name") or "",
-                (r["environment"].get("git_commit") or "")[:10]
-                + (" (dirty)" if r["environment"].get("git_dirty") else ""),
-                r["created"],
-            ]
-            for r in bench
-        ],
-    )
+    written: list[Path] = []
+    hosts = sorted({host for host, _, _ in suites})
+    for host in hosts:
+        host_suites = [s for (h, _, _), s in suites.items() if h == host]
+        section, pngs = machine_section(host, host_suites, pairs.get(host, []), out_dir)
+        md += [*section, ""]
+        written += pngs
+    if not hosts:
+        md += ["No suite record was given.", ""]
+    for study in studies:
+        md += _study_tables(study)
+    csv_path = out_dir / "results.csv"
+    rows = csv_rows(list(suites.values()))
+    fields = list(dict.fromkeys(k for row in rows for k in row)) or ["host", "suite", "case"]
+    with csv_path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
     md += ["", "Source files: " + ", ".join(f"`{p.name}`" for p, _ in loaded), ""]
     readme = out_dir / "README.md"
     readme.write_text("\n".join(md))
-    written.insert(0, readme)
-    return written
+    return [readme, csv_path, *written]
 
 
-def _umap_defaults_tables(record: dict[str, Any]) -> list[str]:
+def _study_tables(study: StudyRecord) -> list[str]:
+    r, host = study.results, study.environment.host
+    if study.kind == "grid-engines":
+        return [
+            "",
+            f"## DBSCAN grid: sweep engine vs loop engine (`{host}`)",
+            "",
+            *table(
+                ["dataset", "configurations", "sweep s (median)", "loop s (extrapolated)"]
+                + ["speedup", "identical labels", "best ARI"],
+                [
+                    [
+                        f"{r['dataset']} ({r['protocol']}, PCA-{r['n_components']})",
+                        str(r["grid"]["n_configs"]),
+                        num(r["sweep"]["median_s"], 1),
+                        num(r["loop"]["extrapolated_total_s"], 0),
+                        f"{r['speedup']:.0f}x",
+                        f"{r['identical_labels']['identical']}/{r['identical_labels']['checked']}",
+                        num(r["sweep"]["best"]["ari"], 4),
+                    ]
+                ],
+            ),
+        ]
+    if study.kind == "umap-defaults":
+        return _umap_defaults_tables(r, host)
+    if study.kind == "threshold-margins":
+        rows = [
+            [case["test"].split("::", 1)[1], metric, num(s["threshold"], 3), num(s["min"], 4)]
+            + [num(s["max"], 4), f"{s['margin']:+.4f}"]
+            for case in r["cases"]
+            for metric, s in case["summary"].items()
+        ]
+        seeds = r["cases"][0]["seeds"] if r["cases"] else []
+        return [
+            "",
+            f"## Test thresholds and their margins over seeds {seeds} (`{host}`)",
+            "",
+            *table(["test", "metric", "threshold", "min", "max", "margin"], rows),
+        ]
+    return []
+
+
+def _umap_defaults_tables(r: dict[str, Any], host: str) -> list[str]:
     """Validation accuracy of the UMAP methods' candidate defaults (training digits only)."""
-    kmeans = [r for r in record["rows"] if r.get("method", "umap-kmeans") == "umap-kmeans"]
-    hdbscan = [r for r in record["rows"] if r.get("method") == "umap-hdbscan"]
-    md = ["", f"## UMAP defaults: validation accuracy ({record['split']})", ""]
-    settings = sorted({(r["umap_neighbors"], r["clusters"]) for r in kmeans})
-    knns = sorted({r["knn"] for r in kmeans})
+    kmeans = [x for x in r["rows"] if x.get("method", "umap-kmeans") == "umap-kmeans"]
+    hdbscan = [x for x in r["rows"] if x.get("method") == "umap-hdbscan"]
+    md = ["", f"## UMAP defaults: validation accuracy ({r['split']}; `{host}`)", ""]
+    settings = sorted({(x["umap_neighbors"], x["clusters"]) for x in kmeans})
+    knns = sorted({x["knn"] for x in kmeans})
     accuracy = {
-        (r["umap_neighbors"], r["clusters"], r["knn"]): r["validation_accuracy"] for r in kmeans
+        (x["umap_neighbors"], x["clusters"], x["knn"]): x["validation_accuracy"] for x in kmeans
     }
-    md += _table(
+    md += table(
         ["umap-kmeans: UMAP neighbours", "clusters", *(f"KNN k={k}" for k in knns)],
-        [[str(n), str(c), *(_num(accuracy.get((n, c, k)), 4) for k in knns)] for n, c in settings],
+        [[str(n), str(c), *(num(accuracy.get((n, c, k)), 4) for k in knns)] for n, c in settings],
     )
     if hdbscan:
-        md.append("")
-        md += _table(
-            [
-                "umap-hdbscan: UMAP neighbours",
-                "selection",
-                "min_cluster_size",
-                "clusters found",
-                "clustered",
-                "KNN k",
-                "validation accuracy",
-            ],
-            [
+        header = ["umap-hdbscan: UMAP neighbours", "selection", "min_cluster_size"]
+        header += ["clusters found", "clustered", "KNN k", "validation accuracy"]
+        md += [
+            "",
+            *table(
+                header,
                 [
-                    str(r["umap_neighbors"]),
-                    r["hdbscan_selection"],
-                    str(r["min_cluster_size"]),
-                    str(r["clusters_found"]),
-                    _num(r["clustered_fraction"], 3),
-                    str(r["knn"]),
-                    _num(r["validation_accuracy"], 4),
-                ]
-                for r in hdbscan
-            ],
-        )
+                    [str(x["umap_neighbors"]), x["hdbscan_selection"], str(x["min_cluster_size"])]
+                    + [str(x["clusters_found"]), num(x["clustered_fraction"], 3), str(x["knn"])]
+                    + [num(x["validation_accuracy"], 4)]
+                    for x in hdbscan
+                ],
+            ),
+        ]
     return md
-
-
-def _plots(
-    flat: list[dict[str, Any]], speedups: list, bench: list[dict[str, Any]], out_dir: Path
-) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from clusterbench.grid.summary import heatmap
-
-    written = []
-    if flat:
-        fig, ax = plt.subplots(figsize=(10, 4.5))
-        labels = [f"{f['suite']}/{f['case']}\n{f['backend']}" for f in flat]
-        ax.bar(range(len(flat)), [f["total_s"] or 0 for f in flat], color="tab:blue")
-        ax.set_xticks(range(len(flat)), labels, fontsize=8)
-        ax.set_ylabel("seconds (total)")
-        ax.set_yscale("log")
-        ax.set_title("Time per case and backend")
-        fig.tight_layout()
-        path = out_dir / "timings.png"
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        written.append(path)
-    if speedups:
-        fig, ax = plt.subplots(figsize=(8, 4))
-        ax.bar(
-            [f"{k[0]}/{k[1]}" for k, _, _ in speedups],
-            [c["total_s"] / g["total_s"] for _, c, g in speedups],
-            color="tab:green",
-        )
-        ax.set_ylabel("GPU speedup (CPU seconds / GPU seconds)")
-        fig.tight_layout()
-        path = out_dir / "speedup.png"
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        written.append(path)
-    for r in bench:
-        for case in r["cases"]:
-            if case["kind"] == "budget":
-                from clusterbench.budget import plot_budget
-
-                path = out_dir / f"budget-{r['suite']}-{r['backend']}.png"
-                plot_budget(case, path)
-                written.append(path)
-            if case["kind"] == "grid" and case.get("rows"):
-                header = {
-                    "score": "ari",
-                    "dataset": case["dataset"],
-                    "protocol": case["protocol"],
-                    "n_components": case["params"]["n_components"],
-                }
-                rows = [{**row, "n_clusters": 0, "noise_fraction": 0.0} for row in case["rows"]]
-                path = out_dir / f"grid-{r['suite']}-{r['backend']}.png"
-                heatmap(header, rows, path)
-                written.append(path)
-    return written

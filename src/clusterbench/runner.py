@@ -13,7 +13,7 @@ from clusterbench.data import DataOptions, Split, default_protocol, load_dataset
 from clusterbench.errors import ConfigError
 from clusterbench.metrics import clustering_scores, labelling_scores
 from clusterbench.pipeline import ClusterThenLabel
-from clusterbench.record import SCHEMA_VERSION, environment, now_iso
+from clusterbench.record import DataInfo, Environment, RunRecord, StageTimes, Timing
 from clusterbench.registry import METHODS, Params, method_params, resolve
 
 Log = Callable[[str], None]
@@ -36,14 +36,12 @@ class RunConfig:
     expected_fingerprint: str | None = None  # e.g. the data a grid file was computed on
 
 
-def _timed_fit_predict(model: ClusterThenLabel, split: Any) -> tuple[Any, dict[str, float]]:
+def _timed_fit_predict(model: ClusterThenLabel, split: Any) -> tuple[Any, StageTimes]:
     start = time.perf_counter()
     model.fit(split.X_train, split.y_train)
     y_pred = model.predict(split.X_test)
     model.backend.synchronize()
-    timings = {f"{stage}_s": seconds for stage, seconds in model.timings_.items()}
-    timings["fit_predict_s"] = time.perf_counter() - start
-    return y_pred, timings
+    return y_pred, StageTimes(dict(model.timings_), time.perf_counter() - start)
 
 
 def check_fits(params: Params, split: Split, method: str) -> None:
@@ -73,10 +71,10 @@ def check_fits(params: Params, split: Split, method: str) -> None:
                 )
 
 
-def run(config: RunConfig, log: Log = stderr_log) -> dict[str, Any]:
+def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
     """Run the pipeline `config.repeat` times on one load of the data; return the result record.
 
-    `timings` is the first (cold) run; `warm_timings` lists the later ones.
+    The first run is the cold one (its peak memory per stage is sampled); the others are warm.
     """
     backend = select_backend(config.backend)
     log(f"backend: {backend.name} ({backend.reason})")
@@ -94,41 +92,44 @@ def run(config: RunConfig, log: Log = stderr_log) -> dict[str, Any]:
         f"data: {dataset.name} ({protocol}), {split.n_train} train / {split.n_test} test digits, "
         f"loaded in {load_s:.1f} s"
     )
-    model = ClusterThenLabel(config.method, config.params, backend)
+    model = ClusterThenLabel(config.method, config.params, backend, track_memory=True)
     log(f"cold run: {config.method} ...")
     y_pred, cold = _timed_fit_predict(model, split)
-    log(f"cold run: done in {cold['fit_predict_s']:.1f} s")
+    log(f"cold run: done in {cold.total_s:.1f} s")
     warm = []
     for i in range(1, config.repeat):
-        _, timings = _timed_fit_predict(
+        _, times = _timed_fit_predict(
             ClusterThenLabel(config.method, config.params, backend), split
         )
-        log(f"warm run {i}/{config.repeat - 1}: done in {timings['fit_predict_s']:.1f} s")
-        warm.append(timings)
+        log(f"warm run {i}/{config.repeat - 1}: done in {times.total_s:.1f} s")
+        warm.append(times)
     metrics = {
         **labelling_scores(split.y_test, y_pred, model.n_classes_),
         **clustering_scores(
             backend, model.cluster_ids_, split.y_train, model.embedding_, config.params.seed
         ),
     }
-    cold = {"load_s": load_s, **cold, "total_s": load_s + cold["fit_predict_s"]}
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "kind": "run",
-        "created": now_iso(),
-        "dataset": dataset.name,
-        "dataset_fingerprint": dataset.fingerprint,
-        "dataset_source": dataset.source,
-        "protocol": protocol,
-        "subsample": config.subsample,
-        "n_train": split.n_train,
-        "n_test": split.n_test,
-        "backend": backend.name,
-        "backend_reason": backend.reason,
-        "method": config.method,
-        "params": method_params(config.method, config.params),
-        "metrics": metrics,
-        "timings": cold,
-        "warm_timings": warm,
-        "environment": environment(backend),
-    }
+    return RunRecord(
+        data=data_info(dataset, protocol, config, split),
+        backend=backend.name,
+        backend_reason=backend.reason,
+        method=config.method,
+        params=method_params(config.method, config.params),
+        metrics=metrics,
+        timing=Timing(load_s, cold, warm),
+        memory=model.peaks_,
+        environment=Environment.collect(backend),
+    )
+
+
+def data_info(dataset: Any, protocol: str, config: RunConfig, split: Split) -> DataInfo:
+    return DataInfo(
+        dataset=dataset.name,
+        fingerprint=dataset.fingerprint,
+        source=str(dataset.source),
+        protocol=protocol,
+        subsample=config.subsample,
+        seed=config.params.seed,
+        n_train=split.n_train,
+        n_test=split.n_test,
+    )

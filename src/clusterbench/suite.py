@@ -1,39 +1,34 @@
 """The benchmark suites: named cases, run on a backend, written as one versioned JSON per run.
 
-A pipeline case is one `clusterbench run` repeated (the first, cold run and the warm runs kept
-apart); a grid case is one `clusterbench grid`. The file holds everything the report needs.
+A pipeline case is one `clusterbench run` repeated (the first, cold run and each warm run kept);
+a grid case is one `clusterbench grid`; a budget case one `clusterbench budget`. Each case is the
+record its command writes; the suite's file adds the environment they share, and holds
+everything the report needs.
 """
 
 from __future__ import annotations
 
 import socket
-import statistics
 import tempfile
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from clusterbench.data import DataOptions
 from clusterbench.errors import ConfigError
-from clusterbench.record import SCHEMA_VERSION, environment, now_iso
+from clusterbench.record import (
+    BudgetRecord,
+    Environment,
+    GridRecord,
+    RunRecord,
+    SuiteCase,
+    SuiteRecord,
+    write_record,
+)
 from clusterbench.registry import Params
 
 Log = Callable[[str], None]
 STUDY_DBSCAN = Params(n_components=50, eps=3.8, min_samples=32)
-# What a case keeps of a run (or budget) record: what was measured, on what, and how.
-RUN_FIELDS = (
-    "dataset",
-    "dataset_fingerprint",
-    "protocol",
-    "subsample",
-    "n_train",
-    "n_test",
-    "backend",
-    "method",
-    "params",
-)
 
 
 @dataclass(frozen=True)
@@ -90,21 +85,9 @@ SUITES: dict[str, tuple[Case, ...]] = {
 }
 
 
-def _warm_stats(warm: list[dict[str, float]]) -> dict[str, Any]:
-    if not warm:
-        return {"runs": 0}
-    stages = warm[0].keys()
-    return {
-        "runs": len(warm),
-        "median": {k: statistics.median(w[k] for w in warm) for k in stages},
-        "min": {k: min(w[k] for w in warm) for k in stages},
-        "max": {k: max(w[k] for w in warm) for k in stages},
-    }
-
-
 def _pipeline_case(
     case: PipelineCase, data: DataOptions, backend: str, repeat: int, log: Log
-) -> dict[str, Any]:
+) -> RunRecord:
     from clusterbench.runner import RunConfig, run
 
     record = run(
@@ -120,17 +103,10 @@ def _pipeline_case(
         ),
         log=log,
     )
-    keep = (*RUN_FIELDS, "metrics")
-    return {
-        "name": case.name,
-        "kind": "pipeline",
-        **{k: record[k] for k in keep},
-        "cold": record["timings"],
-        "warm": _warm_stats(record["warm_timings"]),
-    }
+    return replace(record, environment=None)
 
 
-def _grid_case(case: GridCase, data: DataOptions, backend: str, log: Log) -> dict[str, Any]:
+def _grid_case(case: GridCase, data: DataOptions, backend: str, log: Log) -> GridRecord:
     from clusterbench.grid.runner import GridConfig, run_grid
     from clusterbench.grid.spec import GridSpec
 
@@ -143,42 +119,11 @@ def _grid_case(case: GridCase, data: DataOptions, backend: str, log: Log) -> dic
             engine=case.engine,
             out=Path(tmp) / "grid.jsonl",
         )
-        start = time.perf_counter()
-        summary = run_grid(config, log)
-        wall = time.perf_counter() - start
-    header, best = summary["header"], summary["best"]
-    return {
-        "name": case.name,
-        "kind": "grid",
-        "dataset": header["dataset"],
-        "dataset_fingerprint": header["dataset_fingerprint"],
-        "protocol": header["protocol"],
-        "subsample": header["subsample"],
-        "n_train": header["n_train"],
-        "backend": header["backend"],
-        "engine": case.engine,
-        "params": {
-            "n_components": header["n_components"],
-            "eps": case.eps,
-            "min_samples": case.min_samples,
-            "score": header["score"],
-        },
-        "metrics": {
-            "best_ari": best["ari"] if best else None,
-            "best_eps": best["eps"] if best else None,
-            "best_min_samples": best["min_samples"] if best else None,
-            "n_configs": len(summary["rows"]),
-            "n_failed": summary["n_failed"],
-        },
-        "cold": {"total_s": wall},
-        "warm": {"runs": 0},
-        "rows": [
-            {k: r.get(k) for k in ("eps", "min_samples", "ari", "status")} for r in summary["rows"]
-        ],
-    }
+        outcome = run_grid(config, log)
+    return replace(outcome.record, environment=None)
 
 
-def _budget_case(case: BudgetCase, data: DataOptions, backend: str, log: Log) -> dict[str, Any]:
+def _budget_case(case: BudgetCase, data: DataOptions, backend: str, log: Log) -> BudgetRecord:
     from clusterbench.budget import labelling_budget
     from clusterbench.runner import RunConfig
 
@@ -193,19 +138,7 @@ def _budget_case(case: BudgetCase, data: DataOptions, backend: str, log: Log) ->
         list(case.clusters),
         log,
     )
-    keep = (*RUN_FIELDS, "rows")
-    at_20 = [r for r in record["rows"] if r["clusters"] == 20]
-    return {
-        "name": case.name,
-        "kind": "budget",
-        **{k: record[k] for k in keep},
-        "metrics": {"test_accuracy": at_20[0]["test_accuracy"] if at_20 else None},
-        "cold": {
-            "embed_s": record["embed_s"],
-            "total_s": record["embed_s"] + sum(r["seconds"] for r in record["rows"]),
-        },
-        "warm": {"runs": 0},
-    }
+    return replace(record, environment=None)
 
 
 def run_suite(
@@ -224,26 +157,15 @@ def run_suite(
     for i, case in enumerate(SUITES[suite], start=1):
         log(f"[{i}/{len(SUITES[suite])}] {case.name}")
         if isinstance(case, PipelineCase):
-            cases.append(_pipeline_case(case, data, chosen.name, repeat, log))
+            record = _pipeline_case(case, data, chosen.name, repeat, log)
         elif isinstance(case, BudgetCase):
-            cases.append(_budget_case(case, data, chosen.name, log))
+            record = _budget_case(case, data, chosen.name, log)
         else:
-            cases.append(_grid_case(case, data, chosen.name, log))
-    created = now_iso()
-    record = {
-        "schema_version": SCHEMA_VERSION,
-        "kind": "bench",
-        "suite": suite,
-        "backend": chosen.name,
-        "repeat": repeat,
-        "created": created,
-        "cases": cases,
-        "environment": environment(chosen),
-    }
-    from clusterbench.record import write_json
-
+            record = _grid_case(case, data, chosen.name, log)
+        cases.append(SuiteCase(case.name, record))
+    record = SuiteRecord(suite, chosen.name, repeat, cases, Environment.collect(chosen))
     host = socket.gethostname().split(".")[0]
-    stamp = created[:16].replace(":", "")  # 2026-11-29T1435
+    stamp = record.created[:19].replace(":", "")  # 2026-11-29T143507: two runs a minute apart
     path = out_dir / f"{stamp}-{host}-{chosen.name}-{suite}.json"
-    write_json(record, path)
+    write_record(record, path)
     return path

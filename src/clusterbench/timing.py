@@ -1,4 +1,5 @@
-"""Per-stage wall-clock timings that synchronise the device before each clock read."""
+"""Per-stage wall-clock timings that synchronise the device before each clock read, and the
+peak memory of each stage."""
 
 from __future__ import annotations
 
@@ -6,20 +7,35 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from clusterbench.memory import DeviceProbe, PeakSampler
+
 
 class StageTimer:
-    """Accumulates seconds per named stage; `sync` waits for queued device work."""
+    """Accumulates seconds per named stage; `sync` waits for queued device work.
 
-    def __init__(self, sync: Callable[[], None]) -> None:
+    With `memory` set, each stage also records its peak host resident set (and the device's
+    readings from `device`) in `peaks`; a stage entered twice keeps the larger peak."""
+
+    def __init__(
+        self, sync: Callable[[], None], memory: bool = False, device: DeviceProbe | None = None
+    ) -> None:
         self._sync = sync
+        self._sampler = PeakSampler(device) if memory else None
         self.seconds: dict[str, float] = {}
+        self.peaks: dict[str, dict[str, int]] = {}
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
         self._sync()
+        if self._sampler is not None:
+            self._sampler.start()
         start = time.perf_counter()
         try:
             yield
         finally:
             self._sync()
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+            if self._sampler is not None:
+                peaks = self._sampler.stop()
+                old = self.peaks.get(name, {})
+                self.peaks[name] = {k: max(v, old.get(k, v)) for k, v in peaks.items()}

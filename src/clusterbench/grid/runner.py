@@ -16,9 +16,15 @@ from clusterbench.data import DataOptions, load_dataset, make_split
 from clusterbench.errors import ConfigError
 from clusterbench.grid.spec import GridSpec, config_key
 from clusterbench.grid.store import GridStore, read_grid
-from clusterbench.grid.summary import heatmap, scored
+from clusterbench.grid.summary import heatmap
 from clusterbench.grid.tasks import SCORES, Config, failed_row, loop_batch, sweep_batch
-from clusterbench.record import SCHEMA_VERSION, now_iso
+from clusterbench.record import (
+    SCHEMA_VERSION,
+    Environment,
+    GridRecord,
+    GridTiming,
+    now_iso,
+)
 from clusterbench.registry import CLUSTERS, STEPS, DaskOptions, Params
 
 Log = Callable[[str], None]
@@ -124,6 +130,7 @@ def prepare(config: GridConfig, backend: Backend, log: Log) -> tuple[Any, Any, d
         "created": now_iso(),
         "dataset": dataset.name,
         "dataset_fingerprint": dataset.fingerprint,
+        "dataset_source": str(dataset.source),
         "protocol": config.protocol,
         "subsample": config.subsample,
         "n_train": split.n_train,
@@ -171,7 +178,8 @@ def _run(
     store: GridStore,
     todo: list[Config],
     log: Log,
-) -> None:
+) -> float:
+    """Run `todo` on the Dask cluster; the seconds spent starting (or reaching) the cluster."""
     from distributed import as_completed
     from tqdm import tqdm
 
@@ -183,7 +191,9 @@ def _run(
         "seed": config.seed,
         "n_jobs": config.dask.threads_per_worker,
     }
+    start = time.perf_counter()
     with dask_client(config, backend, log) as client:
+        startup_s = time.perf_counter() - start
         shared_f = {key: client.scatter(value, broadcast=True) for key, value in shared.items()}
 
         def submit(batch: list[Config]) -> Any:
@@ -207,13 +217,23 @@ def _run(
                     rows = [failed_row(e, m, reason, "unknown") for e, m in batch]
                 store.append(rows)
                 bar.update(len(rows))
+    return startup_s
 
 
-def run_grid(config: GridConfig, log: Log) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GridOutcome:
+    record: GridRecord  # every row of the file, and this run's timing
+    ran: int  # configurations this run computed (the others were in the file already)
+    png: Path
+
+
+def run_grid(config: GridConfig, log: Log) -> GridOutcome:
     """Run what is missing from `config.out`, then summarise the whole file."""
     backend = select_backend(config.backend)
     log(f"backend: {backend.name} ({backend.reason})")
+    start = time.perf_counter()
     X, y, header = prepare(config, backend, log)
+    data_pca_s = time.perf_counter() - start
     store = GridStore(config.out, header, config.resume)
     todo = [c for c in config.spec.configs() if config_key(*c) not in store.done]
     log(
@@ -221,27 +241,25 @@ def run_grid(config: GridConfig, log: Log) -> dict[str, Any]:
         f"{config.out}, {len(todo)} to run"
     )
     start = time.perf_counter()
+    startup_s = 0.0
     try:
         if todo:
-            _run(config, backend, X, y, store, todo, log)
+            startup_s = _run(config, backend, X, y, store, todo, log)
     except KeyboardInterrupt:
         log(f"interrupted: finished configurations are in {config.out}; continue with --resume")
         raise
     finally:
         store.close()
-    wall_s = time.perf_counter() - start
+    compute_s = time.perf_counter() - start - startup_s
     header, rows = read_grid(config.out)
     wanted = {config_key(*c) for c in config.spec.configs()}
     rows = [r for r in rows if config_key(r["eps"], r["min_samples"]) in wanted]
     png = config.out.with_suffix(".png")
     heatmap(header, rows, png)
-    ranked = scored(rows, config.score)
-    return {
-        "header": header,
-        "rows": rows,
-        "best": ranked[0] if ranked else None,
-        "n_failed": sum(r["status"] == "failed" for r in rows),
-        "wall_s": wall_s,
-        "ran": len(todo),
-        "png": png,
-    }
+    record = GridRecord(
+        header=header,
+        rows=rows,
+        timing=GridTiming(data_pca_s, startup_s, compute_s),
+        environment=Environment.collect(backend),
+    )
+    return GridOutcome(record, len(todo), png)

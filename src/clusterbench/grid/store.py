@@ -16,8 +16,18 @@ from clusterbench.errors import ConfigError, DataError
 from clusterbench.grid.spec import config_key
 from clusterbench.record import SCHEMA_VERSION
 
-# Header fields that must match for --resume to continue a file: they decide every row's value.
-IDENTITY = ("dataset_fingerprint", "protocol", "subsample", "n_components", "seed", "score")
+# Header fields that must match for --resume to continue a file: they decide every row's value
+# (the backend and engine too: a file's rows must come from one implementation).
+IDENTITY = (
+    "dataset_fingerprint",
+    "protocol",
+    "subsample",
+    "n_components",
+    "seed",
+    "score",
+    "backend",
+    "engine",
+)
 
 
 def _parse_line(path: Path, lineno: int, line: str) -> dict[str, Any]:
@@ -40,6 +50,8 @@ def read_grid(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     header = _parse_line(path, 1, complete[0])
     if header.get("kind") != "grid":
         raise DataError(f"{path}: line 1 is not a grid header (not a grid file?)")
+    if header.get("schema_version") == 1:
+        header = upgrade_v1_header(header)
     if header.get("schema_version") != SCHEMA_VERSION:
         raise DataError(
             f"{path}: grid schema version {header.get('schema_version')}, "
@@ -52,6 +64,19 @@ def read_grid(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             raise DataError(f"{path}: line {lineno} is not a grid row")
         rows.append(row)
     return header, rows
+
+
+def upgrade_v1_header(header: dict[str, Any]) -> dict[str, Any]:
+    """A schema-1 grid header read as schema 2: its rows mean what they meant. Schema 1 did not
+    record the data's source, and its first files predate the engine field: the loop engine,
+    then the only one, made them."""
+    return {
+        **header,
+        "schema_version": SCHEMA_VERSION,
+        "converted_from_schema": 1,
+        "dataset_source": header.get("dataset_source"),
+        "engine": header.get("engine", "loop"),
+    }
 
 
 class GridStore:

@@ -1,0 +1,69 @@
+"""Plain-text views of records, as the commands print them (built from the record alone)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clusterbench.record import RunRecord, Timing
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def mib(value: int | None) -> str:
+    return "" if value is None else f"{value / 2**20:.0f}"
+
+
+def format_timing(timing: Timing) -> list[str]:
+    """Cold run per stage, warm runs' median (min-max) per stage: never one mixed line."""
+    cold = timing.cold
+    lines = [
+        f"  load (s)            {timing.load_s:.2f}  (reading and splitting; in no total)",
+        "  cold run (s)        "
+        + "  ".join(f"{k} {v:.2f}" for k, v in cold.stages.items())
+        + f"  total {cold.total_s:.2f}",
+    ]
+    spread = timing.warm_spread()
+    if spread:
+        lines.append(
+            f"  warm runs (s)       {spread['total'].count} runs, median (min-max): "
+            + "  ".join(f"{k} {s.median:.2f} ({s.min:.2f}-{s.max:.2f})" for k, s in spread.items())
+        )
+    return lines
+
+
+def format_run(record: RunRecord) -> str:
+    """The result table `clusterbench run` prints."""
+    m, d = record.metrics, record.data
+    params = ", ".join(f"{k}={v}" for k, v in record.params.items())
+    lines = [
+        f"clusterbench: {record.method} on {d.dataset} ({d.protocol}), "
+        f"{d.n_train} train / {d.n_test} test digits, backend {record.backend}",
+        f"  params              {params}",
+        f"  test accuracy       {fmt(m['test_accuracy'])}",
+        f"  ARI                 {fmt(m['ari'])}",
+        f"  NMI                 {fmt(m['nmi'])}",
+        f"  Rand index          {fmt(m['rand_index'])}",
+        f"  silhouette          {fmt(m['silhouette'])}",
+        f"  clusters            {m['n_clusters']} ({100 * m['clustered_fraction']:.1f} % of "
+        f"training digits clustered, {100 * m['noise_fraction']:.1f} % noise)",
+        f"  train purity        {fmt(m['train_purity'])}",
+        "  per-class accuracy  "
+        + "  ".join(f"{c}: {fmt(a, 3)}" for c, a in m["per_class_accuracy"].items()),
+        *format_timing(record.timing),
+        "  peak memory (MiB)   "
+        + "  ".join(
+            f"{stage} {mib(p.get('peak_host_rss_bytes'))}"
+            + (
+                f"/{mib(p['peak_device_used_bytes'])} device"
+                if "peak_device_used_bytes" in p
+                else ""
+            )
+            for stage, p in record.memory.items()
+        )
+        + "  (host resident set, cold run)",
+    ]
+    lines.append("  confusion matrix (rows: true label, columns: predicted)")
+    lines += ["    " + " ".join(f"{v:5d}" for v in row) for row in m["confusion_matrix"]]
+    return "\n".join(lines)
