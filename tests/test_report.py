@@ -86,7 +86,7 @@ def test_no_speedup_is_paired_across_machines_unless_asked(tmp_path):
     readme = (out / "README.md").read_text()
     cross = section(readme, "### Cross-machine GPU / CPU speedup, quick suite")
     assert "CPU of `laptop`, GPU of `gpu-server`" in cross and "| quick | spectral |" in cross
-    assert "same machine" not in readme
+    assert "quick suite, same machine" not in readme
 
 
 def test_newest_suite_wins_within_a_machine_only(tmp_path):
