@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 import subprocess
 import sys
 
@@ -11,6 +10,7 @@ import numpy as np
 import pytest
 
 from clusterbench.cli import main
+from clusterbench.record import load_record
 from tests.conftest import idx_bytes, kaggle_csv, write_idx_dir
 
 
@@ -124,9 +124,10 @@ def test_run_prints_a_table_and_writes_the_record(capsys, tmp_path):
     printed = capsys.readouterr()
     assert "test accuracy" in printed.out and "confusion matrix" in printed.out
     assert "backend: cpu" in printed.err
-    record = json.loads(out.read_text())
-    assert record["method"] == "kmeans" and record["dataset"] == "digits"
-    assert f"{record['metrics']['test_accuracy']:.4f}" in printed.out
+    record = load_record(out)
+    assert record.method == "kmeans" and record.data.dataset == "digits"
+    assert f"{record.metrics['test_accuracy']:.4f}" in printed.out
+    assert "peak memory (MiB)   transfer" in printed.out and "warm runs" not in printed.out
 
 
 def test_backend_auto_says_why_it_chose_the_cpu(capsys):

@@ -35,9 +35,10 @@ def test_cpu_and_gpu_agree(mnist_dir, method):
         )
         for backend in ("cpu", "gpu")
     }
-    cpu, gpu = records["cpu"]["metrics"], records["gpu"]["metrics"]
-    assert records["gpu"]["backend"] == "gpu"
-    assert records["gpu"]["environment"]["gpu_name"]
+    cpu, gpu = records["cpu"].metrics, records["gpu"].metrics
+    assert records["gpu"].backend == "gpu"
+    assert records["gpu"].environment.gpu["gpu_name"]
+    assert records["gpu"].memory["cluster"]["peak_device_used_bytes"] > 0
     assert abs(cpu["test_accuracy"] - gpu["test_accuracy"]) <= ACCURACY_TOL.get(method, 0.02)
     if method != "umap-kmeans":  # the issues set no ARI tolerance for UMAP
         assert abs(cpu["ari"] - gpu["ari"]) <= 0.03, (cpu, gpu)

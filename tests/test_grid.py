@@ -24,6 +24,7 @@ from clusterbench.grid import tasks
 from clusterbench.grid.runner import GridConfig, prepare, run_grid
 from clusterbench.grid.spec import GridSpec, config_key, parse_eps, parse_min_samples
 from clusterbench.grid.store import read_grid
+from clusterbench.record import load_record
 from clusterbench.registry import METHODS, DaskOptions
 
 QUIET = DaskOptions(workers=2, processes=False)  # threads in this process: quick to start
@@ -47,10 +48,10 @@ def _silent(_: str) -> None:
 
 
 def assert_equals_serial_loop(config: GridConfig) -> None:
-    summary = run_grid(config, _silent)
+    grid = run_grid(config, _silent).record
     X, y, _ = prepare(config, Backend(), _silent)
-    rows = {config_key(r["eps"], r["min_samples"]): r for r in summary["rows"]}
-    assert len(rows) == len(config.spec) == len(summary["rows"])
+    rows = {config_key(r["eps"], r["min_samples"]): r for r in grid.rows}
+    assert len(rows) == len(config.spec) == len(grid.rows)
     for eps, min_samples in config.spec.configs():
         labels = DBSCAN(eps=eps, min_samples=min_samples).fit_predict(X)
         row = rows[config_key(eps, min_samples)]
@@ -126,13 +127,12 @@ def test_parsers_follow_linspace_and_range():
 def test_resume_after_a_kill_loses_nothing_and_repeats_nothing(tmp_path, engine):
     config = digits_grid(tmp_path, engine=engine)
     reference = {
-        config_key(r["eps"], r["min_samples"]): r for r in run_grid(config, _silent)["rows"]
+        config_key(r["eps"], r["min_samples"]): r for r in run_grid(config, _silent).record.rows
     }
     lines = config.out.read_text().splitlines()
     # Killed after 7 rows, in the middle of writing the 8th.
     config.out.write_text("\n".join(lines[:8]) + "\n" + lines[8][:25])
-    summary = run_grid(replace(config, resume=True), _silent)
-    assert summary["ran"] == len(config.spec) - 7
+    assert run_grid(replace(config, resume=True), _silent).ran == len(config.spec) - 7
     _, rows = read_grid(config.out)
     keys = [config_key(r["eps"], r["min_samples"]) for r in rows]
     assert len(keys) == len(set(keys)) == len(config.spec)
@@ -140,7 +140,7 @@ def test_resume_after_a_kill_loses_nothing_and_repeats_nothing(tmp_path, engine)
         ref = reference[config_key(row["eps"], row["min_samples"])]
         assert (row["ari"], row["n_clusters"]) == (ref["ari"], ref["n_clusters"])
     # Resuming a complete file runs nothing.
-    assert run_grid(replace(config, resume=True), _silent)["ran"] == 0
+    assert run_grid(replace(config, resume=True), _silent).ran == 0
 
 
 def test_a_real_kill_then_resume_from_the_command_line(tmp_path):
@@ -206,14 +206,14 @@ def test_a_failing_configuration_is_recorded_and_the_grid_goes_on(tmp_path, monk
         METHODS["dbscan"], cpu=replace(METHODS["dbscan"].cpu, path=f"{__name__}._FailsAtOneEps")
     )
     monkeypatch.setitem(tasks.METHODS, "dbscan", failing)
-    summary = run_grid(digits_grid(tmp_path, engine="loop"), _silent)
-    failed = [r for r in summary["rows"] if r["status"] == "failed"]
+    grid = run_grid(digits_grid(tmp_path, engine="loop"), _silent).record
+    failed = [r for r in grid.rows if r["status"] == "failed"]
     assert {r["eps"] for r in failed} == {2.0} and len(failed) == 3
     assert all(
         r["reason"] == "MemoryError: simulated: the neighbourhoods do not fit" for r in failed
     )
-    assert sum(r["status"] == "ok" for r in summary["rows"]) == 12
-    assert summary["n_failed"] == 3
+    assert sum(r["status"] == "ok" for r in grid.rows) == 12
+    assert grid.n_failed == 3
 
 
 def test_existing_out_needs_resume(tmp_path):
@@ -223,6 +223,8 @@ def test_existing_out_needs_resume(tmp_path):
         run_grid(config, _silent)
     with pytest.raises(ConfigError, match="n_components differ"):
         run_grid(replace(config, n_components=10, resume=True), _silent)
+    with pytest.raises(ConfigError, match="engine differ"):  # rows of one file: one engine
+        run_grid(replace(config, engine="loop", resume=True), _silent)
 
 
 @pytest.mark.parametrize(
@@ -272,9 +274,10 @@ def test_unreadable_out_file(tmp_path):
 
 def test_grid_writes_a_heatmap_and_run_uses_its_best(tmp_path, capsys):
     config = digits_grid(tmp_path)
-    summary = run_grid(config, _silent)
-    assert summary["png"].stat().st_size > 10_000
-    best = summary["best"]
+    outcome = run_grid(config, _silent)
+    assert outcome.png.stat().st_size > 10_000
+    assert outcome.record.timing.compute_s > 0 and outcome.record.timing.data_pca_s > 0
+    best = outcome.record.best()
     out = tmp_path / "r.json"
     argv = [
         "run",
@@ -290,16 +293,57 @@ def test_grid_writes_a_heatmap_and_run_uses_its_best(tmp_path, capsys):
         str(out),
     ]
     assert main(argv) == 0
-    record = json.loads(out.read_text())
-    assert record["params"]["eps"] == best["eps"]
-    assert record["params"]["min_samples"] == best["min_samples"]
-    assert record["params"]["n_components"] == 20
-    assert record["metrics"]["ari"] == pytest.approx(best["ari"], abs=1e-12)
+    record = load_record(out)
+    assert record.params["eps"] == best["eps"]
+    assert record.params["min_samples"] == best["min_samples"]
+    assert record.params["n_components"] == 20
+    assert record.metrics["ari"] == pytest.approx(best["ari"], abs=1e-12)
     assert (
         main(["run", "--dataset", "digits", "--method", "kmeans", "--from-grid", str(config.out)])
         == 1
     )
     assert "--from-grid needs --method dbscan" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--seed", "1"], "--seed 1 differs from the grid's 137"),
+        (["--pca", "30"], "--pca 30 differs from the grid's 20"),
+        (["--protocol", "canonical"], "--protocol canonical differs from the grid's seed"),
+        (["--subsample", "500"], "--subsample 500 differs from the grid's None"),
+    ],
+)
+def test_from_grid_refuses_settings_other_than_the_grids(tmp_path, capsys, option, message):
+    config = digits_grid(tmp_path, spec=GridSpec.parse("1:2:2", "2:12:5"))
+    run_grid(config, _silent)
+    capsys.readouterr()  # the grid's progress bar
+    argv = ["run", "--dataset", "digits", "--method", "dbscan", "--from-grid", str(config.out)]
+    assert main([*argv, *option]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("clusterbench: error:") and message in err and "\n" not in err
+
+
+def test_from_grid_takes_the_grids_seed(tmp_path):
+    config = replace(digits_grid(tmp_path, spec=GridSpec.parse("1:2:2", "2:12:5")), seed=5)
+    run_grid(config, _silent)
+    out = tmp_path / "r.json"
+    argv = ["run", "--dataset", "digits", "--method", "dbscan", "--from-grid", str(config.out)]
+    assert main([*argv, "--json", str(out)]) == 0
+    record = load_record(out)
+    assert record.data.seed == 5 and record.params["seed"] == 5
+    assert record.data.fingerprint == read_grid(config.out)[0]["dataset_fingerprint"]
+
+
+def test_a_schema_1_grid_file_is_read_by_its_converter(tmp_path):
+    config = digits_grid(tmp_path, spec=GridSpec.parse("1:2:2", "2:12:5"))
+    run_grid(config, _silent)
+    header, *rows = config.out.read_text().splitlines()
+    old = {k: v for k, v in json.loads(header).items() if k not in ("engine", "dataset_source")}
+    config.out.write_text("\n".join([json.dumps({**old, "schema_version": 1}), *rows]) + "\n")
+    header, rows = read_grid(config.out)
+    assert header["schema_version"] == 2 and header["converted_from_schema"] == 1
+    assert header["engine"] == "loop" and len(rows) == 4
 
 
 def test_features_move_to_a_workers_device_once():

@@ -24,6 +24,10 @@ def test_majority_labels():
     assert majority_labels(np, ids, y, 3, 10).tolist() == [3, 7, 1]
 
 
+# Thresholds of stochastic methods sit below the lowest value over seeds 0-9 and 137
+# (bench/threshold_margins.py, results/tests/threshold-margins-*.json): kmeans 0.789-0.850,
+# spectral 0.778-0.872 (margins +0.089 and +0.078; at the tests' seed 137: 0.789 and 0.794, the
+# same on a repeat). DBSCAN is deterministic.
 @pytest.mark.parametrize(
     ("method", "params", "min_accuracy"),
     [
@@ -62,12 +66,13 @@ def test_record_has_the_documented_fields():
         RunConfig(dataset="digits", method="kmeans", params=Params(n_components=20)),
         log=lambda _: None,
     )
-    assert record["schema_version"] == 1
-    assert record["backend"] == "cpu"
-    assert record["protocol"] == "seed"
-    assert (record["n_train"], record["n_test"]) == (1617, 180)
-    assert record["params"] == {"n_components": 20, "knn": 50, "seed": 137, "n_clusters": 10}
-    m = record["metrics"]
+    d = record.to_json()
+    assert d["schema_version"] == 2 and d["kind"] == "run"
+    assert record.backend == "cpu"
+    assert record.data.protocol == "seed"
+    assert (record.data.n_train, record.data.n_test) == (1617, 180)
+    assert record.params == {"n_components": 20, "knn": 50, "seed": 137, "n_clusters": 10}
+    m = record.metrics
     for key in (
         "test_accuracy",
         "ari",
@@ -82,11 +87,20 @@ def test_record_has_the_documented_fields():
         assert key in m
     assert np.array(m["confusion_matrix"]).sum() == 180
     assert m["test_accuracy"] == pytest.approx(np.trace(m["confusion_matrix"]) / 180)
+    # ARI over seeds 0-9 and 137: 0.652-0.678 (margin +0.152; bench/threshold_margins.py).
     assert 0.5 < m["ari"] <= 1 and m["n_clusters"] == 10 and m["noise_fraction"] == 0
-    for stage in ("load", "pca", "cluster", "label", "knn", "total"):
-        assert record["timings"][f"{stage}_s"] >= 0
-    env = record["environment"]
-    assert env["cpu_count"] >= 1 and env["python"] and env["packages"]["scikit-learn"]
+    timing = d["timing"]
+    assert set(timing["basis"]) == {"load", "cold", "warm"} and timing["load_s"] > 0
+    stages = timing["cold"]["stages"]
+    assert set(stages) == {"transfer", "pca", "cluster", "label", "knn"}  # load in no total
+    assert timing["cold"]["total_s"] >= sum(stages.values())
+    assert timing["warm"] == {"runs": [], "spread": {}}
+    assert set(record.memory) == set(stages)
+    assert all(p["peak_host_rss_bytes"] > 50 * 2**20 for p in record.memory.values())
+    env = record.environment
+    assert env.machine["cpu_count"] >= 1 and env.machine["python"] and env.machine["blas"]
+    for library in ("sklearn", "numpy", "scipy", "umap", "numba", "dask"):
+        assert env.libraries[library], library
 
 
 def test_repeat_records_cold_and_warm_runs():
@@ -94,8 +108,11 @@ def test_repeat_records_cold_and_warm_runs():
         RunConfig(dataset="digits", method="kmeans", params=Params(n_components=10), repeat=3),
         log=lambda _: None,
     )
-    assert len(record["warm_timings"]) == 2
-    assert all(w["cluster_s"] > 0 for w in record["warm_timings"])
+    assert len(record.timing.warm) == 2
+    assert all(w.stages["cluster"] > 0 for w in record.timing.warm)
+    spread = record.timing.warm_spread()
+    assert spread["total"].count == 2
+    assert spread["total"].min <= spread["total"].median <= spread["total"].max
 
 
 def test_every_method_is_registered_with_both_backends():
@@ -115,6 +132,7 @@ def test_real_mnist_subsample_end_to_end(mnist_dir):
         ),
         log=lambda _: None,
     )
-    assert (record["n_train"], record["n_test"]) == (6000, 1000)
-    assert record["metrics"]["test_accuracy"] >= 0.6
-    assert record["metrics"]["ari"] >= 0.45
+    assert (record.data.n_train, record.data.n_test) == (6000, 1000)
+    # Over seeds 0-9 and 137: accuracy 0.669-0.728 (margin +0.069), ARI 0.504-0.587 (+0.054).
+    assert record.metrics["test_accuracy"] >= 0.6
+    assert record.metrics["ari"] >= 0.45

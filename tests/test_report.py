@@ -42,12 +42,12 @@ def test_cold_and_warm_never_share_a_column(tmp_path, results):
     # Spectral on the CPU: cold cluster stage 60 s (total 63.11), warm runs 36 and 44 s
     # (median 40, totals 39.11 and 47.11); load 0.5 s stands apart and in no total.
     assert (
-        "| quick | spectral | cpu | 10000 | 0.50 | 0.10 | 1.00 |  | 60.00 | 0.01 | 2.00 | 63.11 | 512 |"
-        in cold
+        "| quick | spectral | cpu | 10000 | 0.50 | 0.10 | 1.00 |  | 60.00 | 0.01 | 2.00 | 63.11 "
+        "| 512 |" in cold
     )
     assert (
-        "| quick | spectral | cpu | 2 | 0.10 | 1.00 |  | 40.00 | 0.01 | 2.00 | 43.11 (39.11-47.11) |"
-        in warm
+        "| quick | spectral | cpu | 2 | 0.10 | 1.00 |  | 40.00 | 0.01 | 2.00 "
+        "| 43.11 (39.11-47.11) |" in warm
     )
     assert "40.00" not in cold and "60.00" not in warm and "63.11" not in warm
     rows = list(csv.DictReader(io.StringIO((out / "results.csv").read_text())))

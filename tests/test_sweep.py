@@ -135,7 +135,7 @@ def test_sweep_and_loop_engines_write_the_same_rows(tmp_path):
     for engine in ("loop", "sweep"):
         config = replace(base, engine=engine, out=tmp_path / f"{engine}.jsonl")
         rows[engine] = {
-            (r["eps"], r["min_samples"]): r for r in run_grid(config, lambda _: None)["rows"]
+            (r["eps"], r["min_samples"]): r for r in run_grid(config, lambda _: None).record.rows
         }
     assert rows["loop"].keys() == rows["sweep"].keys()
     for key, loop in rows["loop"].items():

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from clusterbench.cli import main
 from clusterbench.data import DataOptions
+from clusterbench.record import load_record
 from clusterbench.registry import METHODS, Params
 from clusterbench.runner import RunConfig, run
 
@@ -20,13 +19,20 @@ def test_every_umap_method_has_both_backends():
         assert METHODS[name].gpu.path.startswith("cuml.")
 
 
+# Test accuracy over seeds 0-9 and 137 (bench/threshold_margins.py, results/tests/): umap-kmeans
+# 0.867-0.917, umap-spectral 0.872-0.967, umap-hdbscan 0.922-0.978; at the tests' seed 137 0.894,
+# 0.944 and 0.928, the same on a repeat. umap-spectral's bound is above what the plain,
+# disconnected kNN graph gave (0.68-0.82), so a return to it fails.
+MIN_ACCURACY = {"umap-kmeans": 0.80, "umap-spectral": 0.85, "umap-hdbscan": 0.85}
+
+
 @pytest.mark.parametrize("method", UMAP_METHODS)
 def test_umap_methods_label_digits(method):
     params = Params(n_components=30, min_cluster_size=20)
     record = run(RunConfig(dataset="digits", method=method, params=params), log=lambda _: None)
-    m = record["metrics"]
-    assert m["test_accuracy"] >= 0.75, m["test_accuracy"]
-    assert record["timings"]["embed_s"] > 0
+    m = record.metrics
+    assert m["test_accuracy"] >= MIN_ACCURACY[method], m["test_accuracy"]
+    assert record.timing.cold.stages["embed"] > 0
     assert m["clustered_fraction"] == pytest.approx(1 - m["noise_fraction"])
     if method == "umap-hdbscan":
         assert m["n_clusters"] >= 5  # it finds its own count
@@ -44,7 +50,8 @@ def test_umap_kmeans_on_an_mnist_subsample(mnist_dir):
         ),
         log=lambda _: None,
     )
-    assert record["metrics"]["test_accuracy"] >= 0.75  # 5,000 digits; full MNIST: see README
+    # Over seeds 0-9 and 137: 0.802-0.858 (margin +0.052); full MNIST: see README.
+    assert record.metrics["test_accuracy"] >= 0.75
 
 
 def test_budget_curve_embeds_once_and_draws(tmp_path, capsys, monkeypatch):
@@ -71,11 +78,11 @@ def test_budget_curve_embeds_once_and_draws(tmp_path, capsys, monkeypatch):
     ]
     assert main(argv) == 0
     assert calls == [1]
-    record = json.loads(out.read_text())
-    assert [r["clusters"] for r in record["rows"]] == [10, 20, 40]
-    purity = [r["train_purity"] for r in record["rows"]]
+    record = load_record(out)
+    assert [p.clusters for p in record.points] == [10, 20, 40]
+    purity = [p.train_purity for p in record.points]
     assert purity == sorted(purity)  # more clusters, purer clusters (nested enough on digits)
-    assert all(0.7 <= r["test_accuracy"] <= 1 for r in record["rows"])
+    assert all(0.7 <= p.test_accuracy <= 1 for p in record.points)
     assert plot.stat().st_size > 10_000
     printed = capsys.readouterr().out
     assert "clusters  test accuracy" in printed
