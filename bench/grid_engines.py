@@ -27,7 +27,7 @@ from clusterbench.data import DataOptions
 from clusterbench.grid.runner import GridConfig, prepare, run_grid
 from clusterbench.grid.spec import GridSpec
 from clusterbench.grid.sweep import neighbour_graph, sweep
-from clusterbench.record import Environment, StudyRecord, write_record
+from clusterbench.record import Environment, StudyRecord
 
 
 def main() -> None:
@@ -88,9 +88,7 @@ def main() -> None:
         "identical_labels": {"checked": len(sample), "identical": int(identical)},
     }
     record = StudyRecord("grid-engines", results, Environment.collect(Backend()))
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"grid-engines-{record.environment.host}-{record.created[:10]}.json"
-    write_record(record, path)
+    path = record.write_into(args.out)
     print(
         f"sweep {sweep_s:.1f} s for 1,000; loop {per_config:.2f} s per configuration -> "
         f"{loop_total:.0f} s on {workers} workers; speedup {loop_total / sweep_s:.0f}x; "

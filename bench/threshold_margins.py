@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 from clusterbench.backends import Backend
 from clusterbench.budget import labelling_budget
 from clusterbench.data import DataOptions
-from clusterbench.record import Environment, StudyRecord, write_record
+from clusterbench.record import Environment, StudyRecord
 from clusterbench.registry import Params
 from clusterbench.runner import RunConfig, run
 
@@ -135,10 +134,7 @@ def main() -> None:
                 flush=True,
             )
     record = StudyRecord("threshold-margins", {"cases": rows}, Environment.collect(Backend()))
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"threshold-margins-{platform.node()}-{record.created[:10]}.json"
-    write_record(record, path)
-    print(f"wrote {path}")
+    print(f"written {record.write_into(args.out)}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from sklearn.model_selection import train_test_split
 from clusterbench.backends import Backend
 from clusterbench.data import DataOptions, load_dataset, make_split
 from clusterbench.pipeline import ClusterThenLabel
-from clusterbench.record import Environment, StudyRecord, write_record
+from clusterbench.record import Environment, StudyRecord
 from clusterbench.registry import Params
 
 
@@ -95,10 +95,7 @@ def main() -> None:
         "rows": rows,
     }
     record = StudyRecord("umap-defaults", results, Environment.collect(backend))
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"umap-defaults-{record.environment.host}-{record.created[:10]}.json"
-    write_record(record, path)
-    print(f"written {path}")
+    print(f"written {record.write_into(args.out)}")
 
 
 if __name__ == "__main__":

@@ -215,8 +215,9 @@ def _add_run_parser(sub: Any) -> None:
         "--from-grid",
         type=Path,
         metavar="GRID",
-        help="with --method dbscan: take eps, min_samples and PCA (and the protocol "
-        "and subsample unless given) from the best configuration of a grid file",
+        help="with --method dbscan: run the best configuration of a grid file with what its "
+        "rows depend on: its eps, min_samples, dataset (checked by fingerprint), protocol, "
+        "subsample, PCA and seed; an option given with another value is refused",
     )
     p.add_argument("--json", type=Path, metavar="PATH", help="write the versioned result record")
     p.set_defaults(handler=_cmd_run)
