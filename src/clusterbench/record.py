@@ -377,9 +377,9 @@ def from_json(d: Any, where: str) -> Record:
 
 
 def load_record(path: Path) -> Record:
-    """A result file: a JSON record, or a grid's JSONL file."""
+    """A result file: a JSON record, or a grid's JSONL file (whatever its name)."""
     text = files.read_text(path)
-    if path.suffix == ".jsonl":
+    if _is_grid_file(text):
         from clusterbench.grid.store import read_grid
 
         header, rows = read_grid(path)
@@ -389,6 +389,15 @@ def load_record(path: Path) -> Record:
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: not valid JSON (line {exc.lineno})") from None
     return from_json(d, str(path))
+
+
+def _is_grid_file(text: str) -> bool:
+    """A grid's JSONL file: its first line alone is a JSON object of kind "grid"."""
+    try:
+        first = json.loads(text.split("\n", 1)[0])
+    except json.JSONDecodeError:
+        return False
+    return isinstance(first, dict) and first.get("kind") == "grid"
 
 
 def check_writable(path: Path) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from clusterbench.errors import DataError
-from clusterbench.grid.store import read_grid
 
 
 def scored(rows: list[dict[str, Any]], score: str) -> list[dict[str, Any]]:
@@ -19,11 +18,15 @@ def scored(rows: list[dict[str, Any]], score: str) -> list[dict[str, Any]]:
 
 def best_config(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """The grid file's header and its best row by the score it was run with."""
-    header, rows = read_grid(path)
-    ranked = scored(rows, header["score"])
-    if not ranked:
-        raise DataError(f"{path}: no finished configuration with a {header['score']} score")
-    return header, ranked[0]
+    from clusterbench.record import GridRecord, load_record
+
+    grid = load_record(path)
+    if not isinstance(grid, GridRecord):
+        raise DataError(f"{path}: not a grid file")
+    best = grid.best()
+    if best is None:
+        raise DataError(f"{path}: no finished configuration with a {grid.header['score']} score")
+    return grid.header, best
 
 
 def top_table(rows: list[dict[str, Any]], score: str, n: int = 10) -> str:
