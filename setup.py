@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parent
 
 
 def _git(*args: str) -> str:
-    out = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=True
+    )
     return out.stdout.strip()
 
 
@@ -20,7 +22,12 @@ class BuildPyWithCommit(build_py):
     def run(self) -> None:
         super().run()
         try:  # an sdist or a copy without .git: no commit is known, and none is written
-            info = {"commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain"))}
+            if Path(_git("rev-parse", "--show-toplevel")).resolve() != ROOT:
+                return  # a copy inside some other checkout: that checkout's commit is not ours
+            info = {
+                "commit": _git("rev-parse", "HEAD"),
+                "dirty": bool(_git("status", "--porcelain")),
+            }
         except (OSError, subprocess.SubprocessError):
             return
         target = Path(self.build_lib) / "clusterbench" / "_build_info.json"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +24,9 @@ from clusterbench.data import DataOptions
 from clusterbench.record import Environment, StudyRecord
 from clusterbench.registry import Params
 from clusterbench.runner import RunConfig, run
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' bounds: tests/
+from tests import thresholds as T  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -40,37 +44,37 @@ def cases(mnist: DataOptions) -> list[Case]:
         Case(
             f"{digits}[kmeans]",
             RunConfig("digits", method="kmeans", params=Params(30)),
-            {"test_accuracy": 0.70},
+            {"test_accuracy": T.DIGITS_ACCURACY["kmeans"]},
         ),
         Case(
             f"{digits}[spectral]",
             RunConfig("digits", method="spectral", params=Params(30)),
-            {"test_accuracy": 0.70},
+            {"test_accuracy": T.DIGITS_ACCURACY["spectral"]},
         ),
         Case(
             "tests/test_pipeline.py::test_record_has_the_documented_fields",
             RunConfig("digits", method="kmeans", params=Params(20)),
-            {"ari": 0.5},
+            {"ari": T.DIGITS_KMEANS_ARI},
         ),
         *(
             Case(
                 f"{umap}[{m}]",
                 RunConfig("digits", method=m, params=umap_params),
-                {"test_accuracy": 0.75},
+                {"test_accuracy": T.UMAP_DIGITS_ACCURACY[m]},
             )
             for m in ("umap-kmeans", "umap-spectral", "umap-hdbscan")
         ),
         Case(
             "tests/test_pipeline.py::test_real_mnist_subsample_end_to_end",
             RunConfig(data=mnist, subsample=6000, method="spectral", backend="cpu"),
-            {"test_accuracy": 0.6, "ari": 0.45},
+            T.MNIST_SPECTRAL,
         ),
         Case(
             "tests/test_umap.py::test_umap_kmeans_on_an_mnist_subsample",
             RunConfig(
                 data=mnist, subsample=5000, method="umap-kmeans", params=Params(n_clusters=20)
             ),
-            {"test_accuracy": 0.75},
+            {"test_accuracy": T.MNIST_UMAP_KMEANS_ACCURACY},
         ),
     ]
 
@@ -108,7 +112,7 @@ def main() -> None:
     budget = Case(
         "tests/test_umap.py::test_budget_curve_embeds_once_and_draws",
         RunConfig(),
-        {"test_accuracy": 0.7, "purity_grows": 1.0},
+        {"test_accuracy": T.BUDGET_ACCURACY, "purity_grows": 1.0},
     )
     for case in [*cases(DataOptions(args.data_dir)), budget]:
         values = []

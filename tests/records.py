@@ -62,7 +62,8 @@ def run_case(method: str, cluster_s: float, accuracy: float, ari: float) -> RunR
 
 def budget_case(accuracies: dict[int, float]) -> BudgetRecord:
     points = [BudgetPoint(k, k, a, a, 0.8, 1.0, 1.0) for k, a in accuracies.items()]
-    return BudgetRecord(DATA, "cpu", "umap-kmeans", {"knn": 5}, 0.5, 30.0, points)
+    memory = {"embed": {"peak_host_rss_bytes": 2**30}}
+    return BudgetRecord(DATA, "cpu", "umap-kmeans", {"knn": 5}, 0.5, 30.0, points, memory)
 
 
 def suite(

@@ -312,6 +312,7 @@ def test_grid_writes_a_heatmap_and_run_uses_its_best(tmp_path, capsys):
         (["--pca", "30"], "--pca 30 differs from the grid's 20"),
         (["--protocol", "canonical"], "--protocol canonical differs from the grid's seed"),
         (["--subsample", "500"], "--subsample 500 differs from the grid's None"),
+        (["--pca=100"], "--pca 100 differs from the grid's 20"),  # the default, typed
     ],
 )
 def test_from_grid_refuses_settings_other_than_the_grids(tmp_path, capsys, option, message):

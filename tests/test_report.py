@@ -69,7 +69,8 @@ def test_same_host_speedup_from_warm_medians_with_the_cold_ratio(tmp_path, resul
     )
     assert "## Machine `box`" in readme and "NVIDIA H200" in readme and "0123456789" in readme
     assert (out / "timings-box.png").stat().st_size > 5000
-    assert (out / "speedup-box-quick.png").exists() and (out / "budget-box-quick-cpu.png").exists()
+    assert (out / "speedup-quick-box-box.png").exists()
+    assert (out / "budget-box-quick-budget-cpu.png").exists()
 
 
 def test_no_speedup_is_paired_across_machines_unless_asked(tmp_path):
@@ -144,5 +145,5 @@ def test_bench_then_report_from_real_runs(tmp_path, mnist_dir, monkeypatch):
     ):
         assert heading in readme
     host = record.environment.host
-    assert (tmp_path / "report" / f"grid-{host}-quick-cpu.png").exists()
-    assert (tmp_path / "report" / f"budget-{host}-quick-cpu.png").exists()
+    assert (tmp_path / "report" / f"grid-{host}-quick-grid-sweep-cpu.png").exists()
+    assert (tmp_path / "report" / f"budget-{host}-quick-budget-cpu.png").exists()

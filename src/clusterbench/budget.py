@@ -20,6 +20,7 @@ from clusterbench.pipeline import ClusterThenLabel
 from clusterbench.record import BudgetPoint, BudgetRecord, Environment
 from clusterbench.registry import METHODS, method_params
 from clusterbench.runner import Log, RunConfig, check_fits, data_info
+from clusterbench.timing import StageTimer
 
 
 def labelling_budget(config: RunConfig, clusters: list[int], log: Log) -> BudgetRecord:
@@ -31,23 +32,27 @@ def labelling_budget(config: RunConfig, clusters: list[int], log: Log) -> Budget
         )
     backend = select_backend(config.backend)
     log(f"backend: {backend.name} ({backend.reason})")
+    environment = Environment.collect(backend)  # before the work: the code as it starts
     start = time.perf_counter()
     dataset = load_dataset(config.dataset, config.data)
     protocol = config.protocol or default_protocol(dataset)
     split = make_split(dataset, protocol, config.params.seed, config.subsample)
     check_fits(replace(config.params, n_clusters=max(clusters)), split, config.method)
     load_s = time.perf_counter() - start
-    start = time.perf_counter()
-    X_dev, features = ClusterThenLabel(config.method, config.params, backend).embed(split.X_train)
-    backend.synchronize()
-    embed_s = time.perf_counter() - start
+    timer = StageTimer(backend.synchronize, memory=True, device=backend.device_memory)
+    with timer.stage("embed"):
+        model = ClusterThenLabel(config.method, config.params, backend)
+        X_dev, features = model.embed(split.X_train)
+    embed_s = timer.seconds["embed"]
     log(f"embedding of {split.n_train} training digits: {embed_s:.1f} s (once for the curve)")
     rows = []
     for k in clusters:
         start = time.perf_counter()
-        model = ClusterThenLabel(config.method, replace(config.params, n_clusters=k), backend)
-        model.fit_embedded(X_dev, features, split.y_train)
-        y_pred = model.predict(split.X_test)
+        with timer.stage("clusters"):
+            model = ClusterThenLabel(config.method, replace(config.params, n_clusters=k), backend)
+            model.fit_embedded(X_dev, features, split.y_train)
+            y_pred = model.predict(split.X_test)
+        seconds = time.perf_counter() - start
         scores = contingency_scores(split.y_train, backend.to_host(model.cluster_ids_))
         rows.append(
             BudgetPoint(
@@ -59,7 +64,7 @@ def labelling_budget(config: RunConfig, clusters: list[int], log: Log) -> Budget
                 train_purity=scores["train_purity"],
                 ari=scores["ari"],
                 clustered_fraction=scores["clustered_fraction"],
-                seconds=time.perf_counter() - start,
+                seconds=seconds,
             )
         )
         log(f"K={k}: test accuracy {rows[-1].test_accuracy:.4f}")
@@ -75,7 +80,8 @@ def labelling_budget(config: RunConfig, clusters: list[int], log: Log) -> Budget
         load_s=load_s,
         embed_s=embed_s,
         points=rows,
-        environment=Environment.collect(backend),
+        memory=timer.peaks,
+        environment=environment,
     )
 
 

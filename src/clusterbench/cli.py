@@ -455,7 +455,8 @@ def _add_report_parser(sub: Any) -> None:
 def _add_compare_parser(sub: Any) -> None:
     p = sub.add_parser(
         "compare",
-        help="two results side by side; exit 1 when accuracy, ARI, data or parameters differ",
+        help="two results of one kind side by side; exit 1 when accuracy, ARI, data or "
+        "parameters differ (or, with --time-tol, when B is slower)",
     )
     p.add_argument("a", type=Path, metavar="A.json")
     p.add_argument("b", type=Path, metavar="B.json")
@@ -470,7 +471,7 @@ def _add_compare_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--time-tol",
-        type=float,
+        type=_positive_float,
         metavar="R",
         help="also fail when B's warm median time is more than R times A's and the two warm "
         "ranges do not overlap (runs and pipeline cases with warm runs; off by default)",
@@ -553,15 +554,15 @@ def _from_grid(args: argparse.Namespace, params: Params) -> tuple[Params, str]:
     if args.method != "dbscan":
         raise ClusterbenchError("--from-grid needs --method dbscan")
     header, best = best_config(args.from_grid)
-    given = {
-        "--dataset": (args.dataset, "mnist", header["dataset"]),
-        "--protocol": (args.protocol, None, header["protocol"]),
-        "--subsample": (args.subsample, None, header["subsample"]),
-        "--pca": (params.n_components, DEFAULTS.n_components, header["n_components"]),
-        "--seed": (params.seed, DEFAULTS.seed, header["seed"]),
+    chosen = {
+        "--dataset": (args.dataset, header["dataset"]),
+        "--protocol": (args.protocol, header["protocol"]),
+        "--subsample": (args.subsample, header["subsample"]),
+        "--pca": (params.n_components, header["n_components"]),
+        "--seed": (params.seed, header["seed"]),
     }
-    for option, (value, default, grid_value) in given.items():
-        if value not in (default, grid_value):
+    for option, (value, grid_value) in chosen.items():
+        if option in args.given and value != grid_value:
             raise ClusterbenchError(
                 f"{option} {value} differs from the grid's {grid_value} in {args.from_grid}; "
                 f"leave {option} out to take the grid's"
@@ -709,7 +710,9 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.given = {word.split("=", 1)[0] for word in argv if word.startswith("--")}
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)

@@ -15,6 +15,7 @@ from typing import Any
 
 from clusterbench.errors import ClusterbenchError
 from clusterbench.grid.spec import config_key
+from clusterbench.grid.store import IDENTITY
 from clusterbench.record import (
     BudgetRecord,
     CaseRecord,
@@ -28,8 +29,9 @@ from clusterbench.record import (
     load_record,
 )
 
-# Grid header fields that make two grids' rows comparable (the backend and engine may differ).
-GRID_SAME = ("dataset_fingerprint", "protocol", "subsample", "n_components", "seed", "score")
+# Grid header fields that make two grids' rows comparable: a resumable file's identity, but for
+# the backend and engine, which is what a comparison of two grids usually varies.
+GRID_SAME = tuple(k for k in IDENTITY if k not in ("backend", "engine"))
 
 
 @dataclass(frozen=True)
@@ -149,12 +151,14 @@ def _grid(c: Comparison, case: str, a: GridRecord, b: GridRecord, tol: Tolerance
             f"{case:<14} {'ari per configuration':<22} {len(gaps)} compared, largest gap "
             f"{worst[1]:.4f}{where}, {sum(g > tol.ari for g in gaps)} beyond {tol.ari}"
         )
-    c.score(case, "best ari", _best(a), _best(b), tol.ari)
+    score = a.header["score"]
+    c.score(case, f"best {score}", _best(a), _best(b), tol.ari)  # ARI, NMI, silhouette alike
 
 
 def _best(grid: GridRecord) -> float | None:
+    """The best value of the score the grid ranks by."""
     best = grid.best()
-    return None if best is None else best["ari"]
+    return None if best is None else best[grid.header["score"]]
 
 
 def _engines(c: Comparison, case: str, a: StudyRecord, b: StudyRecord, tol: Tolerances) -> None:

@@ -28,11 +28,12 @@ class GpuBackend(Backend):
         cp.cuda.runtime.deviceSynchronize()
 
     def device_memory(self) -> dict[str, int]:
-        """Bytes in use on the device (cuML allocates outside CuPy's pool, so both count)."""
+        """Bytes in use on the whole device (the CUDA context and other processes included:
+        cuML allocates outside CuPy's pool), and bytes CuPy's pool hands out right now."""
         free, total = cp.cuda.runtime.memGetInfo()
         return {
             "device_used_bytes": int(total - free),
-            "device_pool_bytes": int(cp.get_default_memory_pool().total_bytes()),
+            "device_pool_used_bytes": int(cp.get_default_memory_pool().used_bytes()),
         }
 
     def environment(self) -> dict[str, Any]:

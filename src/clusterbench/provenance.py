@@ -126,10 +126,21 @@ def blas_threads() -> list[dict[str, Any]]:
     return [{k: pool.get(k) for k in keep} for pool in threadpool_info()]
 
 
+def machine_id() -> str | None:
+    """The OS's identifier of this machine: two VMs may share a hostname, never this."""
+    for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        try:
+            return Path(path).read_text().strip() or None
+        except OSError:
+            continue
+    return None
+
+
 def machine() -> dict[str, Any]:
     """The host's facts that a timing depends on."""
     return {
         "hostname": socket.gethostname(),
+        "machine_id": machine_id(),
         "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
         "affinity_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,

@@ -94,7 +94,10 @@ class Environment:
 
     @property
     def host(self) -> str:
-        return self.machine["hostname"]
+        """The machine's name in reports: its hostname, and the start of its machine id (two
+        machines may share a hostname; speedups pair suites of one machine only)."""
+        mid = self.machine.get("machine_id")
+        return f"{self.machine['hostname']}-{mid[:6]}" if mid else self.machine["hostname"]
 
     def describe(self) -> str:
         m = self.machine
@@ -177,7 +180,7 @@ class BudgetPoint:
     train_purity: float
     ari: float
     clustered_fraction: float
-    seconds: float  # clustering, labelling and the KNN's fit and prediction for this K
+    seconds: float  # clustering, labelling, KNN fit and prediction (the first K: cold calls)
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,7 @@ class BudgetRecord:
     load_s: float
     embed_s: float
     points: list[BudgetPoint]
+    memory: dict[str, dict[str, int]]  # peak bytes: "embed", and "clusters" over every K
     environment: Environment | None = None
     created: str = field(default_factory=now_iso)
 
@@ -228,6 +232,8 @@ class GridRecord:
     header: dict[str, Any]
     rows: list[dict[str, Any]]
     timing: GridTiming | None = None
+    # Peak bytes of this process during "data_pca" and "compute" (worker processes apart).
+    memory: dict[str, dict[str, int]] = field(default_factory=dict)
     environment: Environment | None = None
     created: str = field(default_factory=now_iso)
 

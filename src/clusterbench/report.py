@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clusterbench.errors import ClusterbenchError
+from clusterbench.provenance import LIBRARIES
 from clusterbench.record import (
     BudgetRecord,
     Environment,
@@ -26,7 +28,6 @@ from clusterbench.report_plots import plot_machine
 from clusterbench.text import mib
 
 STAGES = ("transfer", "pca", "embed", "cluster", "label", "knn")
-LIBRARIES = ("numpy", "scipy", "sklearn", "umap", "numba", "dask", "cuml", "cupy", "dask_cuda")
 
 
 @dataclass(frozen=True)
@@ -125,14 +126,14 @@ def grid_table(suites: list[SuiteRecord]) -> list[str]:
         for c in s.cases:
             g = c.record
             if isinstance(g, GridRecord) and g.timing is not None:
-                best = g.best()
+                best, score = g.best(), g.header["score"]
                 rows.append(
                     [s.suite, c.name, s.backend, g.header["engine"], str(len(g.rows))]
                     + [num(g.timing.data_pca_s), num(g.timing.cluster_startup_s)]
-                    + [num(g.timing.compute_s), num(best["ari"] if best else None, 4)]
+                    + [num(g.timing.compute_s), f"{score} {num(best[score], 4)}" if best else ""]
                 )
     header = ["suite", "case", "backend", "engine", "configurations", "data+PCA s"]
-    header += ["Dask start-up s", "compute s", "best ARI"]
+    header += ["Dask start-up s", "compute s", "best (by its score)"]
     return table(header, rows) if rows else []
 
 
@@ -236,6 +237,25 @@ def machine_section(
     return md, pngs
 
 
+def runs_table(runs: list[RunRecord]) -> list[str]:
+    header = ["method", "backend", "data", "digits", "test accuracy", "ARI", "clusters"]
+    header += ["load s", "cold total s", "warm total s: median (min-max, runs)"]
+    rows = []
+    for r in runs:
+        spread = r.timing.warm_spread().get("total")
+        warm = (
+            f"{spread.median:.2f} ({spread.min:.2f}-{spread.max:.2f}, {spread.count})"
+            if spread
+            else ""
+        )
+        rows.append(
+            [r.method, r.backend, f"{r.data.dataset} ({r.data.protocol})", str(r.data.n_train)]
+            + [num(r.metrics["test_accuracy"], 4), num(r.metrics["ari"], 4)]
+            + [str(r.metrics["n_clusters"]), num(r.timing.load_s), num(r.timing.cold.total_s), warm]
+        )
+    return table(header, rows)
+
+
 def speedup_pairs(
     suites: dict[tuple[str, str, str], SuiteRecord], cross: list[HostPair]
 ) -> dict[str, list[tuple[SuiteRecord, SuiteRecord, str]]]:
@@ -275,7 +295,7 @@ def csv_rows(suites: list[SuiteRecord]) -> list[dict[str, Any]]:
             common = {**base, "suite": s.suite, "case": name, "backend": s.backend}
             common |= {"n_train": r.data.n_train, "test_accuracy": r.metrics["test_accuracy"]}
             common["ari"] = r.metrics["ari"]
-            rows.append({**common, "basis": "load", "runs": 1, "total_s": r.timing.load_s})
+            rows.append({**common, "basis": "load", "runs": 1, "load_s": r.timing.load_s})
             cold = {f"{st}_s": r.timing.cold.stages.get(st) for st in STAGES}
             rows.append(
                 {**common, "basis": "cold", "runs": 1, **cold, "total_s": r.timing.cold.total_s}
@@ -296,7 +316,14 @@ def build_report(
 ) -> list[Path]:
     """results/README.md, results.csv and PNG plots, from result files alone."""
     loaded = [(p, load_record(p)) for p in paths]
+    for path, record in loaded:
+        if isinstance(record, BudgetRecord | GridRecord):
+            raise ClusterbenchError(
+                f"{path}: a {record.KIND} record on its own has no table in the report; run it "
+                "in a suite (clusterbench bench), or compare it with clusterbench compare"
+            )
     suites = newest_suites([r for _, r in loaded if isinstance(r, SuiteRecord)])
+    runs = [r for _, r in loaded if isinstance(r, RunRecord)]
     studies = [r for _, r in loaded if isinstance(r, StudyRecord)]
     out_dir.mkdir(parents=True, exist_ok=True)
     pairs = speedup_pairs(suites, cross or [])
@@ -310,12 +337,18 @@ def build_report(
         "",
     ]
     written: list[Path] = []
-    hosts = sorted({host for host, _, _ in suites})
+    hosts = sorted({host for host, _, _ in suites} | {r.environment.host for r in runs})
     for host in hosts:
         host_suites = [s for (h, _, _), s in suites.items() if h == host]
-        section, pngs = machine_section(host, host_suites, pairs.get(host, []), out_dir)
-        md += [*section, ""]
-        written += pngs
+        host_runs = [r for r in runs if r.environment.host == host]
+        if host_suites:
+            section, pngs = machine_section(host, host_suites, pairs.get(host, []), out_dir)
+            md += [*section, ""]
+            written += pngs
+        else:
+            md += [f"## Machine `{host}`", "", *machine_card(host_runs[0].environment), ""]
+        if host_runs:
+            md += ["### Single runs (clusterbench run --json)", "", *runs_table(host_runs), ""]
     if not hosts:
         md += ["No suite record was given.", ""]
     for study in studies:

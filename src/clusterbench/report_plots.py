@@ -74,13 +74,15 @@ def plot_machine(
                 f"GPU speedup, {cpu.suite} suite ({cpu.environment.host} / {gpu.environment.host})"
             )
             fig.tight_layout()
-            path = out_dir / f"speedup-{gpu.environment.host}-{cpu.suite}.png"
+            path = (
+                out_dir / f"speedup-{cpu.suite}-{cpu.environment.host}-{gpu.environment.host}.png"
+            )
             fig.savefig(path, dpi=100)
             plt.close(fig)
             written.append(path)
     for s in suites:
         for c in s.cases:
-            stem = f"{host}-{s.suite}-{s.backend}"
+            stem = f"{host}-{s.suite}-{c.name}-{s.backend}"
             if isinstance(c.record, BudgetRecord):
                 from clusterbench.budget import plot_budget
 

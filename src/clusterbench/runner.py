@@ -78,6 +78,7 @@ def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
     """
     backend = select_backend(config.backend)
     log(f"backend: {backend.name} ({backend.reason})")
+    environment = Environment.collect(backend)  # before the work: the code as it starts
     start = time.perf_counter()
     dataset = load_dataset(config.dataset, config.data)
     if config.expected_fingerprint not in (None, dataset.fingerprint):
@@ -98,8 +99,8 @@ def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
     log(f"cold run: done in {cold.total_s:.1f} s")
     warm = []
     for i in range(1, config.repeat):
-        _, times = _timed_fit_predict(
-            ClusterThenLabel(config.method, config.params, backend), split
+        _, times = _timed_fit_predict(  # sampled like the cold run: the same overhead
+            ClusterThenLabel(config.method, config.params, backend, track_memory=True), split
         )
         log(f"warm run {i}/{config.repeat - 1}: done in {times.total_s:.1f} s")
         warm.append(times)
@@ -118,7 +119,7 @@ def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
         metrics=metrics,
         timing=Timing(load_s, cold, warm),
         memory=model.peaks_,
-        environment=Environment.collect(backend),
+        environment=environment,
     )
 
 

@@ -152,6 +152,7 @@ def run_suite(
     if not out_dir.is_dir():
         raise ConfigError(f"--out {out_dir}: no such directory")
     chosen = select_backend(backend)  # fail early, once, with the reason
+    environment = Environment.collect(chosen)  # before the work: the code as it starts
     log(f"suite {suite} on {chosen.name} ({chosen.reason}), {len(SUITES[suite])} cases")
     cases = []
     for i, case in enumerate(SUITES[suite], start=1):
@@ -163,7 +164,7 @@ def run_suite(
         else:
             record = _grid_case(case, data, chosen.name, log)
         cases.append(SuiteCase(case.name, record))
-    record = SuiteRecord(suite, chosen.name, repeat, cases, Environment.collect(chosen))
+    record = SuiteRecord(suite, chosen.name, repeat, cases, environment)
     host = socket.gethostname().split(".")[0]
     stamp = record.created[:19].replace(":", "")  # 2026-11-29T143507: two runs a minute apart
     path = out_dir / f"{stamp}-{host}-{chosen.name}-{suite}.json"

@@ -26,6 +26,7 @@ from clusterbench.record import (
     now_iso,
 )
 from clusterbench.registry import CLUSTERS, STEPS, DaskOptions, Params
+from clusterbench.timing import StageTimer
 
 Log = Callable[[str], None]
 
@@ -231,26 +232,27 @@ def run_grid(config: GridConfig, log: Log) -> GridOutcome:
     """Run what is missing from `config.out`, then summarise the whole file."""
     backend = select_backend(config.backend)
     log(f"backend: {backend.name} ({backend.reason})")
-    start = time.perf_counter()
-    X, y, header = prepare(config, backend, log)
-    data_pca_s = time.perf_counter() - start
+    environment = Environment.collect(backend)  # before the work: the code as it starts
+    timer = StageTimer(backend.synchronize, memory=True, device=backend.device_memory)
+    with timer.stage("data_pca"):
+        X, y, header = prepare(config, backend, log)
     store = GridStore(config.out, header, config.resume)
     todo = [c for c in config.spec.configs() if config_key(*c) not in store.done]
     log(
         f"grid: {len(config.spec)} configurations, {len(config.spec) - len(todo)} already in "
         f"{config.out}, {len(todo)} to run"
     )
-    start = time.perf_counter()
     startup_s = 0.0
     try:
-        if todo:
-            startup_s = _run(config, backend, X, y, store, todo, log)
+        with timer.stage("compute"):
+            if todo:
+                startup_s = _run(config, backend, X, y, store, todo, log)
     except KeyboardInterrupt:
         log(f"interrupted: finished configurations are in {config.out}; continue with --resume")
         raise
     finally:
         store.close()
-    compute_s = time.perf_counter() - start - startup_s
+    compute_s = timer.seconds["compute"] - startup_s
     header, rows = read_grid(config.out)
     wanted = {config_key(*c) for c in config.spec.configs()}
     rows = [r for r in rows if config_key(r["eps"], r["min_samples"]) in wanted]
@@ -259,7 +261,8 @@ def run_grid(config: GridConfig, log: Log) -> GridOutcome:
     record = GridRecord(
         header=header,
         rows=rows,
-        timing=GridTiming(data_pca_s, startup_s, compute_s),
-        environment=Environment.collect(backend),
+        timing=GridTiming(timer.seconds["data_pca"], startup_s, compute_s),
+        memory=timer.peaks,
+        environment=environment,
     )
     return GridOutcome(record, len(todo), png)
