@@ -431,8 +431,8 @@ def _add_report_parser(sub: Any) -> None:
         nargs="+",
         type=Path,
         metavar="RESULT.json",
-        help="suite (bench) records and bench/ study records; per machine, the newest suite "
-        "record per suite and backend is used",
+        help="suite (bench) records, run records and bench/ study records; per machine, the "
+        "newest suite record per suite and backend is used",
     )
     p.add_argument(
         "--pair",
@@ -458,8 +458,13 @@ def _add_compare_parser(sub: Any) -> None:
         help="two results of one kind side by side; exit 1 when accuracy, ARI, data or "
         "parameters differ (or, with --time-tol, when B is slower)",
     )
-    p.add_argument("a", type=Path, metavar="A.json")
-    p.add_argument("b", type=Path, metavar="B.json")
+    p.add_argument(
+        "a",
+        type=Path,
+        metavar="A",
+        help="a run, suite, budget or grid-engines record (.json), or a grid file (.jsonl)",
+    )
+    p.add_argument("b", type=Path, metavar="B", help="a result of the same kind")
     p.add_argument(
         "--accuracy-tol",
         type=float,
