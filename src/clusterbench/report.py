@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from clusterbench.errors import ClusterbenchError
+from clusterbench.markdown import num, table
 from clusterbench.provenance import LIBRARIES
 from clusterbench.record import (
     BudgetRecord,
@@ -25,6 +26,7 @@ from clusterbench.record import (
     load_record,
 )
 from clusterbench.report_plots import plot_machine
+from clusterbench.report_studies import study_tables
 from clusterbench.text import mib
 
 STAGES = ("transfer", "pca", "embed", "cluster", "label", "knn")
@@ -43,15 +45,6 @@ class HostPair:
         if not sep or not cpu or not gpu:
             raise ValueError(f"expected CPU_HOST:GPU_HOST, got {text!r}")
         return cls(cpu, gpu)
-
-
-def table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(row) + " |" for row in rows]
-
-
-def num(value: Any, digits: int = 2) -> str:
-    return "" if value is None else f"{value:.{digits}f}"
 
 
 def newest_suites(suites: list[SuiteRecord]) -> dict[tuple[str, str, str], SuiteRecord]:
@@ -352,7 +345,7 @@ def build_report(
     if not hosts:
         md += ["No suite record was given.", ""]
     for study in studies:
-        md += _study_tables(study)
+        md += study_tables(study)
     csv_path = out_dir / "results.csv"
     rows = csv_rows(list(suites.values()))
     fields = list(dict.fromkeys(k for row in rows for k in row)) or ["host", "suite", "case"]
@@ -364,77 +357,3 @@ def build_report(
     readme = out_dir / "README.md"
     readme.write_text("\n".join(md))
     return [readme, csv_path, *written]
-
-
-def _study_tables(study: StudyRecord) -> list[str]:
-    r, host = study.results, study.environment.host
-    if study.kind == "grid-engines":
-        return [
-            "",
-            f"## DBSCAN grid: sweep engine vs loop engine (`{host}`)",
-            "",
-            *table(
-                ["dataset", "configurations", "sweep s (median)", "loop s (extrapolated)"]
-                + ["speedup", "identical labels", "best ARI"],
-                [
-                    [
-                        f"{r['dataset']} ({r['protocol']}, PCA-{r['n_components']})",
-                        str(r["grid"]["n_configs"]),
-                        num(r["sweep"]["median_s"], 1),
-                        num(r["loop"]["extrapolated_total_s"], 0),
-                        f"{r['speedup']:.0f}x",
-                        f"{r['identical_labels']['identical']}/{r['identical_labels']['checked']}",
-                        num(r["sweep"]["best"]["ari"], 4),
-                    ]
-                ],
-            ),
-        ]
-    if study.kind == "umap-defaults":
-        return _umap_defaults_tables(r, host)
-    if study.kind == "threshold-margins":
-        rows = [
-            [case["test"].split("::", 1)[1], metric, num(s["threshold"], 3), num(s["min"], 4)]
-            + [num(s["max"], 4), f"{s['margin']:+.4f}"]
-            for case in r["cases"]
-            for metric, s in case["summary"].items()
-        ]
-        seeds = r["cases"][0]["seeds"] if r["cases"] else []
-        return [
-            "",
-            f"## Test thresholds and their margins over seeds {seeds} (`{host}`)",
-            "",
-            *table(["test", "metric", "threshold", "min", "max", "margin"], rows),
-        ]
-    return []
-
-
-def _umap_defaults_tables(r: dict[str, Any], host: str) -> list[str]:
-    """Validation accuracy of the UMAP methods' candidate defaults (training digits only)."""
-    kmeans = [x for x in r["rows"] if x.get("method", "umap-kmeans") == "umap-kmeans"]
-    hdbscan = [x for x in r["rows"] if x.get("method") == "umap-hdbscan"]
-    md = ["", f"## UMAP defaults: validation accuracy ({r['split']}; `{host}`)", ""]
-    settings = sorted({(x["umap_neighbors"], x["clusters"]) for x in kmeans})
-    knns = sorted({x["knn"] for x in kmeans})
-    accuracy = {
-        (x["umap_neighbors"], x["clusters"], x["knn"]): x["validation_accuracy"] for x in kmeans
-    }
-    md += table(
-        ["umap-kmeans: UMAP neighbours", "clusters", *(f"KNN k={k}" for k in knns)],
-        [[str(n), str(c), *(num(accuracy.get((n, c, k)), 4) for k in knns)] for n, c in settings],
-    )
-    if hdbscan:
-        header = ["umap-hdbscan: UMAP neighbours", "selection", "min_cluster_size"]
-        header += ["clusters found", "clustered", "KNN k", "validation accuracy"]
-        md += [
-            "",
-            *table(
-                header,
-                [
-                    [str(x["umap_neighbors"]), x["hdbscan_selection"], str(x["min_cluster_size"])]
-                    + [str(x["clusters_found"]), num(x["clustered_fraction"], 3), str(x["knn"])]
-                    + [num(x["validation_accuracy"], 4)]
-                    for x in hdbscan
-                ],
-            ),
-        ]
-    return md
