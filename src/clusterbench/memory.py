@@ -3,11 +3,11 @@
 On Linux the kernel keeps the process's peak resident set (VmHWM) and lets a process reset it
 (writing 5 to /proc/self/clear_refs): a stage's host peak is then exact and costs nothing. A
 sampling thread is used only where that is missing, and for the device's readings on the GPU;
-it wakes every 20 ms, so a shorter spike can be missed there. A thread that wakes often is not
-free on a busy 2-core machine: sampling the host every 5 ms made k-means runs 1.86 times slower
-(median of 4 alternating rounds of bench/memory_overhead.py, with another benchmark sharing the
-cores), as it takes the GIL and a core from the compute threads; with the kernel's peak the
-ratio was 1.05 for k-means and 1.02 for spectral clustering, within the runs' spread.
+it wakes every 20 ms, so a shorter spike can be missed there. A thread that wakes often competes
+with the compute threads for the GIL and the cores; the kernel's peak needs none. Measured by
+bench/memory_overhead.py (4 alternating rounds, MNIST subsample of 10,000): runs with this
+measurement took 1.05 (k-means) and 1.02 (spectral) times as long as runs without, within the
+runs' spread.
 """
 
 from __future__ import annotations
