@@ -204,8 +204,9 @@ def machine_section(
         "",
         "The first fit+predict of each case in its process (on a GPU: with context creation and "
         "JIT compilation). `load` (reading, checking and splitting the data) is apart and in no "
-        "total; `total` is the fit+predict wall time. Peak memory: the process's resident set "
-        "and the device's used memory, sampled during each stage of the cold run.",
+        "total; `total` is the fit+predict wall time. Peak memory: the largest over the cold "
+        "run's stages of the process's peak resident set and of the device's used memory (the "
+        "record has each stage's).",
         "",
         *cold_table(suites),
         "",
