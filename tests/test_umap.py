@@ -81,6 +81,7 @@ def test_budget_curve_embeds_once_and_draws(tmp_path, capsys, monkeypatch):
     assert [p.clusters for p in record.points] == [10, 20, 40]
     purity = [p.train_purity for p in record.points]
     assert purity == sorted(purity)  # more clusters, purer clusters (nested enough on digits)
+    # The curve's lowest point over seeds 0-9 and 137: 0.867-0.939 (margin +0.167).
     assert all(BUDGET_ACCURACY <= p.test_accuracy <= 1 for p in record.points)
     assert plot.stat().st_size > 10_000
     printed = capsys.readouterr().out
