@@ -23,8 +23,8 @@ def test_every_umap_method_has_both_backends():
 # Test accuracy over seeds 0-9 and 137 (bench/threshold_margins.py, results/tests/): umap-kmeans
 # 0.867-0.939, umap-spectral 0.872-0.967, umap-hdbscan 0.911-0.978 (margins +0.067, +0.022 and
 # +0.061); at the tests' seed 137 0.894, 0.944 and 0.928, the same on every repeat and process
-# (a few other seeds moved by one or two digits between two runs of the script). umap-spectral's bound is above what the plain,
-# disconnected kNN graph gave (0.68-0.82), so a return to it fails.
+# (a few other seeds moved by one or two digits between two runs of the script). umap-spectral's
+# bound is above what the plain, disconnected kNN graph gave (0.68-0.82), so a return to it fails.
 @pytest.mark.parametrize("method", UMAP_METHODS)
 def test_umap_methods_label_digits(method):
     params = Params(n_components=30, min_cluster_size=20)
