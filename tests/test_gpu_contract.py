@@ -258,6 +258,16 @@ def gpu_library_calls() -> list[tuple[str, str, set[str]]]:
     return calls
 
 
+def test_the_device_memory_readings_exist():
+    """gpu.py reads the pool through the object get_default_memory_pool returns: the scan sees
+    the function, this checks the method."""
+    import cupy
+
+    assert callable(cupy.cuda.memory.MemoryPool.used_bytes)
+    assert callable(cupy.cuda.runtime.memGetInfo)
+    assert inspect.signature(cupy.get_default_memory_pool)  # no argument needed
+
+
 def test_the_source_scan_finds_the_gpu_backends_calls():
     paths = {path for _, path, _ in gpu_library_calls()}
     assert {"cupy.asarray", "cupy.cuda.runtime.deviceSynchronize", "cupy.bincount"} <= paths

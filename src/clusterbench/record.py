@@ -162,14 +162,7 @@ class RunRecord:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> RunRecord:
-        return cls(
-            **{
-                **_fields(d, cls),
-                "data": DataInfo(**d["data"]),
-                "timing": Timing.from_json(d["timing"]),
-                "environment": Environment.from_json(d.get("environment")),
-            }
-        )
+        return _build(cls, d, data=DataInfo(**d["data"]), timing=Timing.from_json(d["timing"]))
 
 
 @dataclass(frozen=True)
@@ -204,14 +197,8 @@ class BudgetRecord:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> BudgetRecord:
-        return cls(
-            **{
-                **_fields(d, cls),
-                "data": DataInfo(**d["data"]),
-                "points": [BudgetPoint(**p) for p in d["points"]],
-                "environment": Environment.from_json(d.get("environment")),
-            }
-        )
+        points = [BudgetPoint(**p) for p in d["points"]]
+        return _build(cls, d, data=DataInfo(**d["data"]), points=points)
 
 
 @dataclass(frozen=True)
@@ -261,13 +248,7 @@ class GridRecord:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> GridRecord:
         timing = d.get("timing")
-        return cls(
-            **{
-                **_fields(d, cls),
-                "timing": GridTiming(**timing) if timing else None,
-                "environment": Environment.from_json(d.get("environment")),
-            }
-        )
+        return _build(cls, d, timing=GridTiming(**timing) if timing else None)
 
 
 CaseRecord = RunRecord | BudgetRecord | GridRecord
@@ -304,13 +285,7 @@ class SuiteRecord:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> SuiteRecord:
         cases = [SuiteCase(c["name"], _CASE_KINDS[c["kind"]].from_json(c)) for c in d["cases"]]
-        return cls(
-            **{
-                **_fields(d, cls),
-                "cases": cases,
-                "environment": Environment.from_json(d["environment"]),
-            }
-        )
+        return _build(cls, d, cases=cases)
 
 
 @dataclass(frozen=True)
@@ -337,7 +312,7 @@ class StudyRecord:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> StudyRecord:
-        return cls(**{**_fields(d, cls), "environment": Environment.from_json(d["environment"])})
+        return _build(cls, d)
 
 
 Record = RunRecord | BudgetRecord | GridRecord | SuiteRecord | StudyRecord
@@ -350,9 +325,11 @@ def _plain(record: Any) -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION, "kind": kind, **asdict(record)}
 
 
-def _fields(d: dict[str, Any], cls: type) -> dict[str, Any]:
+def _build(cls: type, d: dict[str, Any], **typed: Any) -> Any:
+    """`cls` from its JSON `d`: its own fields, the environment typed, and `typed` overriding."""
     names = cls.__dataclass_fields__
-    return {k: v for k, v in d.items() if k in names}
+    plain = {k: v for k, v in d.items() if k in names}
+    return cls(**(plain | {"environment": Environment.from_json(d.get("environment"))} | typed))
 
 
 def kind_of(record: Record) -> str:

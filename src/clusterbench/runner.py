@@ -74,7 +74,8 @@ def check_fits(params: Params, split: Split, method: str) -> None:
 def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
     """Run the pipeline `config.repeat` times on one load of the data; return the result record.
 
-    The first run is the cold one (its peak memory per stage is sampled); the others are warm.
+    The first run is the cold one, the others are warm; every run's memory is measured alike
+    (the same overhead), and the record keeps the cold run's peaks per stage.
     """
     backend = select_backend(config.backend)
     log(f"backend: {backend.name} ({backend.reason})")
