@@ -90,7 +90,7 @@ def test_bad_kaggle_csv(capsys, tmp_path, row_edit, message):
 
 
 def test_options_the_data_cannot_support(capsys):
-    _fails_in_one_line(capsys, ["run", "--dataset", "digits"], "--pca 100 exceeds")
+    _fails_in_one_line(capsys, ["run", "--dataset", "digits", "--pca", "100"], "--pca 100 exceeds")
     _fails_in_one_line(
         capsys, ["run", "--dataset", "digits", "--protocol", "canonical"], "no canonical"
     )
@@ -110,11 +110,25 @@ def test_argument_errors_exit_2(capsys):
 
 
 def test_unwritable_json_fails_before_the_work(capsys, tmp_path):
+    (tmp_path / "file").write_text("")
     _fails_in_one_line(
         capsys,
-        ["run", "--dataset", "digits", "--json", str(tmp_path / "no" / "r.json")],
-        "does not exist",
+        ["run", "--dataset", "digits", "--json", str(tmp_path / "file" / "r.json")],
+        "is a file, not a directory",
     )
+    assert "data:" not in capsys.readouterr().err  # refused before loading
+
+
+def test_the_offline_sample_runs_with_the_defaults(capsys, tmp_path):
+    """`clusterbench run --dataset digits`: the PCA default is capped at the 64 pixels, and the
+    record says so; a --json into a directory not yet made makes it."""
+    out = tmp_path / "new" / "r.json"
+    assert main(["run", "--dataset", "digits", "--json", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "PCA: 64 components, all the data has (default 100)" in captured.err
+    assert "test accuracy" in captured.out
+    record = load_record(out)
+    assert record.method == "spectral" and record.params["n_components"] == 64
 
 
 def test_run_prints_a_table_and_writes_the_record(capsys, tmp_path):

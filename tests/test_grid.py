@@ -111,10 +111,20 @@ def test_bad_grid_specs(eps, min_samples, message):
 
 
 def test_bad_grid_spec_on_the_command_line_is_one_line(capsys, tmp_path):
-    argv = ["grid", "--dataset", "digits", "--eps", "0:1:3", "--out", str(tmp_path / "g.jsonl")]
+    argv = [
+        "grid",
+        "--dataset",
+        "digits",
+        "--eps-range",
+        "0:1:3",
+        "--jsonl",
+        str(tmp_path / "g.jsonl"),
+    ]
     assert main(argv) == 1
     err = capsys.readouterr().err
-    assert err.strip().splitlines()[-1] == "clusterbench: error: --eps '0:1:3': eps must be > 0"
+    assert (
+        err.strip().splitlines()[-1] == "clusterbench: error: --eps-range '0:1:3': eps must be > 0"
+    )
     assert "Traceback" not in err
 
 
@@ -154,9 +164,9 @@ def test_a_real_kill_then_resume_from_the_command_line(tmp_path):
         "digits",
         "--pca",
         "20",
-        "--eps",
+        "--eps-range",
         "0.5:3.0:40",
-        "--min-samples",
+        "--min-samples-range",
         "2:42:4",
         "--backend",
         "cpu",
@@ -166,7 +176,7 @@ def test_a_real_kill_then_resume_from_the_command_line(tmp_path):
         "1",
         "--engine",
         "loop",
-        "--out",
+        "--jsonl",
         str(out),
     ]
     proc = subprocess.Popen(
@@ -245,13 +255,13 @@ def test_malformed_out_file_is_a_one_line_error(tmp_path, capsys, content, messa
         "digits",
         "--pca",
         "10",
-        "--eps",
+        "--eps-range",
         "1:1:1",
-        "--min-samples",
+        "--min-samples-range",
         "2:3:1",
         "--backend",
         "cpu",
-        "--out",
+        "--jsonl",
         str(out),
         "--resume",
     ]

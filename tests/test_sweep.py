@@ -111,11 +111,11 @@ def test_grid_refuses_too_big_a_sweep_in_one_line(tmp_path, monkeypatch, capsys)
         "digits",
         "--pca",
         "20",
-        "--eps",
+        "--eps-range",
         "1:3:3",
-        "--min-samples",
+        "--min-samples-range",
         "2:10:4",
-        "--out",
+        "--jsonl",
         str(tmp_path / "g.jsonl"),
     ]
     assert main(argv) == 1

@@ -68,7 +68,7 @@ def test_budget_curve_embeds_once_and_draws(tmp_path, capsys, monkeypatch):
         "digits",
         "--pca",
         "30",
-        "--clusters",
+        "--cluster-counts",
         "10,20,40",
         "--json",
         str(out),
@@ -95,7 +95,7 @@ def test_budget_needs_a_method_with_a_cluster_count(capsys):
 
 def test_bad_cluster_list_is_a_one_line_usage_error(capsys):
     with pytest.raises(SystemExit) as info:
-        main(["budget", "--clusters", "10,x"])
+        main(["budget", "--cluster-counts", "10,x"])
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "expected whole numbers like 10,20,50" in err

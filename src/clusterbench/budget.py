@@ -9,6 +9,7 @@ digits through the KNN, exactly as `clusterbench run --clusters K` does.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,20 +17,43 @@ from clusterbench.backends import select_backend
 from clusterbench.data import default_protocol, load_dataset, make_split
 from clusterbench.errors import ConfigError
 from clusterbench.metrics import contingency_scores, labelling_scores
+from clusterbench.outputs import check_file, make_parent
 from clusterbench.pipeline import ClusterThenLabel
 from clusterbench.record import BudgetPoint, BudgetRecord, Environment
 from clusterbench.registry import METHODS, method_params
-from clusterbench.runner import Log, RunConfig, check_fits, data_info
+from clusterbench.runner import Log, RunConfig, data_info, fit_params, stderr_log
 from clusterbench.timing import StageTimer
 
+DEFAULT_CLUSTER_COUNTS = (10, 20, 50, 100, 200)
+DEFAULT_METHOD = "umap-kmeans"  # the curve's best method (README: "Beyond the study")
 
-def labelling_budget(config: RunConfig, clusters: list[int], log: Log) -> BudgetRecord:
+
+PLOT_FORMATS = (".png", ".pdf", ".svg")
+
+
+def plot_path(plot: Path | None, json_path: Path | None) -> Path | None:
+    """Where the curve is drawn: `plot`, else beside the JSON record (none without either);
+    checked before the work starts."""
+    path = plot or (None if json_path is None else json_path.with_suffix(".png"))
+    if path is not None:
+        if path.suffix.lower() not in PLOT_FORMATS:
+            raise ConfigError(f"--plot {path}: expected a file ending in {', '.join(PLOT_FORMATS)}")
+        check_file(path, "--plot")
+    return path
+
+
+def labelling_budget(
+    config: RunConfig, clusters: Sequence[int] = DEFAULT_CLUSTER_COUNTS, log: Log = stderr_log
+) -> BudgetRecord:
     if "n_clusters" not in METHODS[config.method].params:
         takes = [m for m, row in METHODS.items() if "n_clusters" in row.params]
         raise ConfigError(
             f"{config.method} chooses its own number of clusters; the budget curve needs a "
-            f"method that takes --clusters: {', '.join(takes)}"
+            f"method that takes a number of clusters: {', '.join(takes)}"
         )
+    if not clusters or min(clusters) < 1:
+        raise ConfigError(f"--cluster-counts {clusters}: expected counts >= 1")
+    config.params.check()
     backend = select_backend(config.backend)
     log(f"backend: {backend.name} ({backend.reason})")
     environment = Environment.collect(backend)  # before the work: the code as it starts
@@ -37,11 +61,15 @@ def labelling_budget(config: RunConfig, clusters: list[int], log: Log) -> Budget
     dataset = load_dataset(config.dataset, config.data)
     protocol = config.protocol or default_protocol(dataset)
     split = make_split(dataset, protocol, config.params.seed, config.subsample)
-    check_fits(replace(config.params, n_clusters=max(clusters)), split, config.method)
+    if max(clusters) > split.n_train:
+        raise ConfigError(
+            f"--cluster-counts {max(clusters)} exceeds the {split.n_train} training digits"
+        )
+    params = fit_params(config.params, split, config.method, log)
     load_s = time.perf_counter() - start
     timer = StageTimer(backend.synchronize, memory=True, device=backend.device_memory)
     with timer.stage("embed"):
-        model = ClusterThenLabel(config.method, config.params, backend)
+        model = ClusterThenLabel(config.method, params, backend)
         X_dev, features = model.embed(split.X_train)
     embed_s = timer.seconds["embed"]
     log(f"embedding of {split.n_train} training digits: {embed_s:.1f} s (once for the curve)")
@@ -49,7 +77,7 @@ def labelling_budget(config: RunConfig, clusters: list[int], log: Log) -> Budget
     for k in clusters:
         start = time.perf_counter()
         with timer.stage("clusters"):
-            model = ClusterThenLabel(config.method, replace(config.params, n_clusters=k), backend)
+            model = ClusterThenLabel(config.method, replace(params, n_clusters=k), backend)
             model.fit_embedded(X_dev, features, split.y_train)
             y_pred = model.predict(split.X_test)
         seconds = time.perf_counter() - start
@@ -72,11 +100,7 @@ def labelling_budget(config: RunConfig, clusters: list[int], log: Log) -> Budget
         data=data_info(dataset, protocol, config, split),
         backend=backend.name,
         method=config.method,
-        params={
-            k: v
-            for k, v in method_params(config.method, config.params).items()
-            if k != "n_clusters"
-        },
+        params={k: v for k, v in method_params(config.method, params).items() if k != "n_clusters"},
         load_s=load_s,
         embed_s=embed_s,
         points=rows,
@@ -100,7 +124,7 @@ def format_budget(record: BudgetRecord) -> str:
     return "\n".join(lines)
 
 
-def plot_budget(record: BudgetRecord, path: Path) -> None:
+def plot_budget(record: BudgetRecord, path: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -118,5 +142,7 @@ def plot_budget(record: BudgetRecord, path: Path) -> None:
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()
+    make_parent(path)
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return path

@@ -14,6 +14,7 @@ import numpy as np
 from clusterbench.affinity import connected_knn_affinity
 from clusterbench.backends import Backend
 from clusterbench.errors import NoClusterError
+from clusterbench.params import with_pca_for
 from clusterbench.registry import METHODS, STEPS, Params, resolve
 from clusterbench.timing import StageTimer
 
@@ -49,7 +50,7 @@ class ClusterThenLabel:
     def embed(self, X: np.ndarray, timer: StageTimer | None = None) -> tuple[Any, Any]:
         """Pixels on the device, scaled, and the features that get clustered: PCA, then the
         method's embedding (UMAP) if it has one. A labelling-budget curve computes this once."""
-        backend, params = self.backend, self.params
+        backend, params = self.backend, with_pca_for(self.params, *X.shape)
         timer = timer or self._timer()
         with timer.stage("transfer"):
             X_dev = self._scale(X)
@@ -88,10 +89,17 @@ class ClusterThenLabel:
         if n_clusters <= 0:
             raise NoClusterError(
                 f"{self.method} found no cluster: every training digit is noise "
-                f"({_describe(self.method, params)}); try a larger --eps or a smaller --min-samples"
+                f"({_describe(self.method, params)}); try {row.noise_hint}"
+            )
+        member = ids >= 0
+        n_members = int(member.sum())
+        if params.knn > n_members:
+            raise NoClusterError(
+                f"--knn {params.knn} exceeds the {n_members} training digits {self.method} "
+                f"clustered (the others are noise); use --knn {n_members} or fewer, or try "
+                f"{row.noise_hint}"
             )
         with timer.stage("label"):
-            member = ids >= 0
             labels = majority_labels(xp, ids[member], y_dev[member], n_clusters, n_classes)
         with timer.stage("knn"):
             self._knn = backend.build(STEPS["knn"], params).fit(X_dev[member], ids[member])

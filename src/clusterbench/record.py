@@ -10,7 +10,6 @@ context creation and JIT compilation); `warm` keeps each later run's seconds per
 from __future__ import annotations
 
 import json
-import os
 import statistics
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +17,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from clusterbench import files
-from clusterbench.errors import ClusterbenchError, DataError
+from clusterbench.errors import DataError
+from clusterbench.outputs import write_text
 
 SCHEMA_VERSION = 2
 BASES = {
@@ -383,19 +383,6 @@ def _is_grid_file(text: str) -> bool:
     return isinstance(first, dict) and first.get("kind") == "grid"
 
 
-def check_writable(path: Path) -> None:
-    """Fail before the work starts, not after, when a result could not be saved."""
-    parent = path.expanduser().resolve().parent
-    if not parent.is_dir():
-        raise ClusterbenchError(f"{path}: directory {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise ClusterbenchError(f"{path}: not writable")
-
-
-def write_record(record: Record, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(json.dumps(record.to_json(), indent=2) + "\n")
-        tmp.replace(path)
-    except OSError as exc:
-        raise ClusterbenchError(f"{path}: cannot write ({exc.strerror})") from None
+def write_record(record: Record, path: Path, exclusive: bool = False) -> Path:
+    """Write `record` as JSON (see outputs.write_text for `exclusive`); the path written."""
+    return write_text(path, json.dumps(record.to_json(), indent=2) + "\n", exclusive)

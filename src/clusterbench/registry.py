@@ -10,31 +10,23 @@ import importlib
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+from clusterbench.params import Params
 
-@dataclass(frozen=True)
-class Params:
-    """Every tunable of a run. Defaults are the study's; each method uses the subset it names."""
-
-    n_components: int = 100  # PCA components
-    knn: int | None = None  # KNN neighbours that label unseen digits; None: the method's default
-    seed: int = 137
-    n_clusters: int = 10  # kmeans, spectral
-    n_neighbors: int = 10  # spectral: neighbours in the affinity graph
-    eps: float = 4.2  # dbscan: the study's best on PCA-50
-    min_samples: int = 92  # dbscan: the study's best on PCA-50
-    n_jobs: int = -1  # CPU threads of the scikit-learn steps that take n_jobs (not a GPU setting)
-    umap_components: int = 10  # umap-*: dimensions of the UMAP embedding that is clustered
-    umap_neighbors: int = 30  # umap-*: UMAP's n_neighbors
-    umap_min_dist: float = 0.0  # umap-*: 0 packs clusters tightly (clustering, not display)
-    min_cluster_size: int = 1000  # umap-hdbscan; both chosen by bench/umap_defaults.py
-    hdbscan_selection: str = "leaf"  # umap-hdbscan: "leaf" keeps dense cores, "eom" merges
-
-    @classmethod
-    def names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls))
+__all__ = [
+    "CLUSTERS",
+    "METHODS",
+    "STEPS",
+    "UMAP_KNN",
+    "DaskOptions",
+    "Impl",
+    "Pair",
+    "Params",
+    "method_params",
+    "resolve",
+]
 
 
 @dataclass(frozen=True)
@@ -81,6 +73,7 @@ class Pair:
     embedding: str | None = None  # a STEPS row applied to the PCA features before clustering
     knn: int = 50  # the method's default KNN neighbours (the study's 50)
     connected_affinity: bool = False  # cluster a connected kNN graph (affinity.py), not points
+    noise_hint: str = ""  # what to change when every digit ends up as noise
 
     def on(self, backend: str) -> Impl:
         return getattr(self, backend)
@@ -221,6 +214,7 @@ METHODS: dict[str, Pair] = {
             ("eps", "min_samples"),
             "DBSCAN; noise points get no cluster",
             has_noise=True,
+            noise_hint="a larger --eps or a smaller --min-samples",
         ),
         Pair(
             "umap-kmeans",
@@ -259,6 +253,7 @@ METHODS: dict[str, Pair] = {
             has_noise=True,
             embedding="umap",
             knn=UMAP_KNN,
+            noise_hint="a smaller --min-cluster-size, or --hdbscan-selection eom",
         ),
     )
 }

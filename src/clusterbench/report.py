@@ -15,6 +15,7 @@ from typing import Any
 
 from clusterbench.errors import ClusterbenchError
 from clusterbench.markdown import num, table
+from clusterbench.outputs import check_directory
 from clusterbench.provenance import LIBRARIES
 from clusterbench.record import (
     BudgetRecord,
@@ -305,10 +306,14 @@ def csv_rows(suites: list[SuiteRecord]) -> list[dict[str, Any]]:
     return rows
 
 
+DEFAULT_OUT = Path("results")
+
+
 def build_report(
-    paths: list[Path], out_dir: Path, cross: list[HostPair] | None = None
+    paths: list[Path], out_dir: Path = DEFAULT_OUT, cross: list[HostPair] | None = None
 ) -> list[Path]:
     """results/README.md, results.csv and PNG plots, from result files alone."""
+    check_directory(out_dir, "--out")
     loaded = [(p, load_record(p)) for p in paths]
     for path, record in loaded:
         if isinstance(record, BudgetRecord | GridRecord):

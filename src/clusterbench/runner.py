@@ -12,6 +12,7 @@ from clusterbench.backends import select_backend
 from clusterbench.data import DataOptions, Split, default_protocol, load_dataset, make_split
 from clusterbench.errors import ConfigError
 from clusterbench.metrics import clustering_scores, labelling_scores
+from clusterbench.params import DEFAULT_PCA, with_pca_for
 from clusterbench.pipeline import ClusterThenLabel
 from clusterbench.record import DataInfo, Environment, RunRecord, StageTimes, Timing
 from clusterbench.registry import METHODS, Params, method_params, resolve
@@ -44,23 +45,33 @@ def _timed_fit_predict(model: ClusterThenLabel, split: Any) -> tuple[Any, StageT
     return y_pred, StageTimes(dict(model.timings_), time.perf_counter() - start)
 
 
-def check_fits(params: Params, split: Split, method: str) -> None:
-    """Reject parameters the data cannot support, before any work starts."""
+def fit_params(params: Params, split: Split, method: str, log: Log) -> Params:
+    """`params` decided for this data (the PCA and KNN defaults filled in), or ConfigError for
+    a value the data cannot support, before any work starts."""
     n_features = split.X_train.shape[1]
     limit = min(split.n_train, n_features)
-    if params.n_components > limit:
+    if params.n_components is None:
+        params = with_pca_for(params, split.n_train, n_features)
+        if params.n_components < DEFAULT_PCA:
+            log(f"PCA: {params.n_components} components, all the data has (default {DEFAULT_PCA})")
+    elif params.n_components > limit:
         raise ConfigError(
             f"--pca {params.n_components} exceeds what the data allows ({split.n_train} training "
             f"digits of {n_features} pixels); use --pca {limit} or fewer"
         )
     params = resolve(method, params)
-    if params.knn > split.n_train:
-        raise ConfigError(f"--knn {params.knn} exceeds the {split.n_train} training digits")
-    if "n_clusters" in METHODS[method].params and params.n_clusters > split.n_train:
-        raise ConfigError(
-            f"--clusters {params.n_clusters} exceeds the {split.n_train} training digits"
-        )
-    if METHODS[method].embedding == "umap":
+    row = METHODS[method]
+    counts = {"--knn": params.knn}
+    if "n_clusters" in row.params:
+        counts["--clusters"] = params.n_clusters
+    if "n_neighbors" in row.params:
+        counts["--neighbors"] = params.n_neighbors
+    if "min_cluster_size" in row.params:
+        counts["--min-cluster-size"] = params.min_cluster_size
+    for option, value in counts.items():
+        if value > split.n_train:
+            raise ConfigError(f"{option} {value} exceeds the {split.n_train} training digits")
+    if row.embedding == "umap":
         for option, value in (
             ("--umap-components", params.umap_components),
             ("--umap-neighbors", params.umap_neighbors),
@@ -69,6 +80,7 @@ def check_fits(params: Params, split: Split, method: str) -> None:
                 raise ConfigError(
                     f"{option} {value} needs more than the {split.n_train} training digits"
                 )
+    return params
 
 
 def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
@@ -77,6 +89,7 @@ def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
     The first run is the cold one, the others are warm; every run's memory is measured alike
     (the same overhead), and the record keeps the cold run's peaks per stage.
     """
+    config.params.check()
     backend = select_backend(config.backend)
     log(f"backend: {backend.name} ({backend.reason})")
     environment = Environment.collect(backend)  # before the work: the code as it starts
@@ -88,20 +101,20 @@ def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
         )
     protocol = config.protocol or default_protocol(dataset)
     split = make_split(dataset, protocol, config.params.seed, config.subsample)
-    check_fits(config.params, split, config.method)
+    params = fit_params(config.params, split, config.method, log)
     load_s = time.perf_counter() - start
     log(
         f"data: {dataset.name} ({protocol}), {split.n_train} train / {split.n_test} test digits, "
         f"loaded in {load_s:.1f} s"
     )
-    model = ClusterThenLabel(config.method, config.params, backend, track_memory=True)
+    model = ClusterThenLabel(config.method, params, backend, track_memory=True)
     log(f"cold run: {config.method} ...")
     y_pred, cold = _timed_fit_predict(model, split)
     log(f"cold run: done in {cold.total_s:.1f} s")
     warm = []
     for i in range(1, config.repeat):
         _, times = _timed_fit_predict(  # sampled like the cold run: the same overhead
-            ClusterThenLabel(config.method, config.params, backend, track_memory=True), split
+            ClusterThenLabel(config.method, params, backend, track_memory=True), split
         )
         log(f"warm run {i}/{config.repeat - 1}: done in {times.total_s:.1f} s")
         warm.append(times)
@@ -116,7 +129,7 @@ def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
         backend=backend.name,
         backend_reason=backend.reason,
         method=config.method,
-        params=method_params(config.method, config.params),
+        params=method_params(config.method, params),
         metrics=metrics,
         timing=Timing(load_s, cold, warm),
         memory=model.peaks_,

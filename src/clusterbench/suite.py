@@ -16,6 +16,7 @@ from pathlib import Path
 
 from clusterbench.data import DataOptions
 from clusterbench.errors import ConfigError
+from clusterbench.outputs import check_directory
 from clusterbench.record import (
     BudgetRecord,
     Environment,
@@ -141,16 +142,30 @@ def _budget_case(case: BudgetCase, data: DataOptions, backend: str, log: Log) ->
     return replace(record, environment=None)
 
 
-def run_suite(
-    suite: str, data: DataOptions, backend: str, repeat: int, out_dir: Path, log: Log
-) -> Path:
-    """Run every case of `suite`; write <out>/<date>T<time>-<host>-<backend>-<suite>.json."""
+@dataclass(frozen=True)
+class SuiteConfig:
+    suite: str = "quick"
+    data: DataOptions = field(default_factory=DataOptions)
+    backend: str = "auto"
+    repeat: int = 3  # runs per pipeline case: one cold, repeat - 1 warm
+    out: Path = Path("results")
+
+
+def run_suite(config: SuiteConfig, log: Log) -> Path:
+    """Run every case of `suite`; write <out>/<date>T<time>-<host>-<backend>-<suite>.json
+    (the directory made where missing; `-2` added where a run of the same second wrote one)."""
     from clusterbench.backends import select_backend
 
+    suite, data, backend, repeat, out_dir = (
+        config.suite,
+        config.data,
+        config.backend,
+        config.repeat,
+        config.out,
+    )
     if suite not in SUITES:
         raise ConfigError(f"unknown suite {suite!r}; choose from {', '.join(SUITES)}")
-    if not out_dir.is_dir():
-        raise ConfigError(f"--out {out_dir}: no such directory")
+    check_directory(out_dir, "--out")
     chosen = select_backend(backend)  # fail early, once, with the reason
     environment = Environment.collect(chosen)  # before the work: the code as it starts
     log(f"suite {suite} on {chosen.name} ({chosen.reason}), {len(SUITES[suite])} cases")
@@ -167,6 +182,4 @@ def run_suite(
     record = SuiteRecord(suite, chosen.name, repeat, cases, environment)
     host = socket.gethostname().split(".")[0]
     stamp = record.created[:19].replace(":", "")  # 2026-11-29T143507: two runs a minute apart
-    path = out_dir / f"{stamp}-{host}-{chosen.name}-{suite}.json"
-    write_record(record, path)
-    return path
+    return write_record(record, out_dir / f"{stamp}-{host}-{chosen.name}-{suite}.json", True)

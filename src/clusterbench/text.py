@@ -67,3 +67,27 @@ def format_run(record: RunRecord) -> str:
     lines.append("  confusion matrix (rows: true label, columns: predicted)")
     lines += ["    " + " ".join(f"{v:5d}" for v in row) for row in m["confusion_matrix"]]
     return "\n".join(lines)
+
+
+def format_grid(outcome: Any) -> str:
+    """What `clusterbench grid` prints: the file's size, this run's timing, the best and top 10."""
+    from clusterbench.grid.summary import top_table
+
+    grid = outcome.record
+    score, rows, best, timing = grid.header["score"], grid.rows, grid.best(), grid.timing
+    lines = [
+        f"grid: {len(rows)} configurations in {outcome.path} ({grid.n_failed} failed); this run: "
+        f"{outcome.ran} configurations, {timing.compute_s:.1f} s computing, "
+        f"{timing.cluster_startup_s:.1f} s starting Dask, {timing.data_pca_s:.1f} s data and PCA"
+    ]
+    if best is None:
+        lines.append(f"no configuration has a {score} score (every one failed or found no cluster)")
+    else:
+        lines.append(
+            f"best {score} {best[score]:.4f} at eps {best['eps']:.4f}, min_samples "
+            f"{best['min_samples']} ({best['n_clusters']} clusters, "
+            f"{100 * best['noise_fraction']:.1f} % noise)"
+        )
+        lines.append(top_table(rows, score))
+    lines.append(f"heatmap: {outcome.png}")
+    return "\n".join(lines)

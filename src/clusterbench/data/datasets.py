@@ -166,9 +166,16 @@ LOADERS: dict[str, Callable[[DataOptions], Dataset]] = {
 }
 
 
+def check_options(name: str, options: DataOptions) -> None:
+    """Refuse a data option the dataset would ignore, and an unknown dataset."""
+    if name not in LOADERS:
+        raise ConfigError(f"unknown dataset {name!r}; choose from {', '.join(LOADERS)}")
+    if options.data_dir is not None and name not in ("mnist", "idx"):
+        raise ConfigError(f"--data-dir is for --dataset mnist or idx, not {name}")
+    if options.data_file is not None and name != "kaggle-csv":
+        raise ConfigError(f"--data-file is for --dataset kaggle-csv, not {name}")
+
+
 def load_dataset(name: str, options: DataOptions) -> Dataset:
-    try:
-        loader = LOADERS[name]
-    except KeyError:
-        raise ConfigError(f"unknown dataset {name!r}; choose from {', '.join(LOADERS)}") from None
-    return loader(options)
+    check_options(name, options)
+    return LOADERS[name](options)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from clusterbench.data.idx import IMAGES_MAGIC, LABELS_MAGIC, IdxArray, read_idx
 from clusterbench.errors import DataError
+from clusterbench.progress import on_terminal
 
 DATA_DIR_ENV = "CLUSTERBENCH_DATA_DIR"
 CACHE_DIR_ENV = "CLUSTERBENCH_CACHE_DIR"
@@ -106,7 +107,8 @@ def read_idx_dir(directory: Path, verify: bool) -> dict[str, IdxArray]:
 
 
 def download(directory: Path) -> None:
-    """Fetch the four original .gz files into `directory` with pooch (MD5-checked, progress bar)."""
+    """Fetch the four original .gz files into `directory` with pooch (MD5-checked; a progress
+    bar on a terminal)."""
     import pooch
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -122,7 +124,7 @@ def download(directory: Path) -> None:
                     known_hash=f"md5:{spec.gz_md5}",
                     fname=fname,
                     path=directory,
-                    progressbar=True,
+                    progressbar=on_terminal(),
                 )
                 break
             except Exception as exc:  # network errors come in many types; each mirror is tried
@@ -146,3 +148,23 @@ def locate(data_dir: Path | None) -> Path:
     if missing_files(cache):
         download(cache)
     return cache
+
+
+def describe(dataset: str, data_dir: Path | None) -> str:
+    """What a directory of the four IDX files holds: shapes and, for mnist, whether each is the
+    canonical file (other content is an error then); idx checks structure only."""
+    if dataset not in ("mnist", "idx"):
+        raise DataError(f"--dataset {dataset} has no data directory to check (mnist or idx)")
+    verify = dataset == "mnist"
+    if not verify and data_dir is None:
+        raise DataError("--dataset idx needs --data-dir DIR holding the four IDX files")
+    directory = locate(data_dir) if verify else data_dir
+    parsed = read_idx_dir(directory, verify=verify)
+    lines = [f"{directory}:"]
+    for spec in MNIST_FILES:
+        path = find_file(directory, spec.stem)
+        idx = parsed[spec.stem]
+        status = "SHA-256 ok" if idx.sha256 == spec.content_sha256 else "not canonical MNIST"
+        shape = "x".join(map(str, idx.array.shape))
+        lines.append(f"  {path.name if path else spec.stem:<28} {shape:<12} {status}")
+    return "\n".join(lines)

@@ -15,9 +15,11 @@ from clusterbench.backends import Backend, select_backend
 from clusterbench.data import DataOptions, load_dataset, make_split
 from clusterbench.errors import ConfigError
 from clusterbench.grid.spec import GridSpec, config_key
-from clusterbench.grid.store import GridStore, read_grid
+from clusterbench.grid.store import GridStore, check_target, read_grid
 from clusterbench.grid.summary import heatmap
 from clusterbench.grid.tasks import SCORES, Config, failed_row, loop_batch, sweep_batch
+from clusterbench.params import MAX_SEED
+from clusterbench.progress import progress_bar
 from clusterbench.record import (
     SCHEMA_VERSION,
     Environment,
@@ -47,8 +49,29 @@ class GridConfig:
     dask: DaskOptions = field(default_factory=DaskOptions)
     out: Path = Path("grid.jsonl")
     resume: bool = False
-    batch_size: int = 10  # loop engine: configurations per Dask task
+    batch_size: int | None = None  # loop engine: configurations per Dask task (None: 10)
     engine: str = "sweep"
+
+    def check(self) -> None:
+        """Option combinations that cannot work, refused before anything is loaded."""
+        if self.score not in SCORES:
+            raise ConfigError(f"unknown score {self.score!r}; choose from {', '.join(SCORES)}")
+        if self.engine not in ENGINES:
+            raise ConfigError(f"unknown engine {self.engine!r}; choose from {', '.join(ENGINES)}")
+        if self.batch_size is not None and self.engine != "loop":
+            raise ConfigError(
+                "--batch-size applies to --engine loop; the sweep runs one task per min_samples"
+            )
+        if self.scheduler != "local" and self.scheduler_file is not None:
+            raise ConfigError("give --scheduler ADDRESS or --scheduler-file, not both")
+        remote = self.scheduler != "local" or self.scheduler_file is not None
+        if remote and self.dask.workers is not None:
+            raise ConfigError("--workers sizes a local cluster; a running scheduler has its own")
+        if self.n_components < 1 or not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"--pca {self.n_components}, --seed {self.seed}: out of range")
+
+
+DEFAULT_BATCH_SIZE = 10
 
 
 class LoopEngine:
@@ -66,7 +89,8 @@ class LoopEngine:
 
     def batches(self, todo: list[Config], config: GridConfig) -> list[list[Config]]:
         todo = sorted(todo, key=lambda c: -c[0])  # large eps are slowest: start them first
-        return [todo[i : i + config.batch_size] for i in range(0, len(todo), config.batch_size)]
+        size = config.batch_size or DEFAULT_BATCH_SIZE
+        return [todo[i : i + size] for i in range(0, len(todo), size)]
 
 
 class SweepEngine:
@@ -109,10 +133,6 @@ ENGINES = {engine.name: engine for engine in (SweepEngine(), LoopEngine())}
 
 def prepare(config: GridConfig, backend: Backend, log: Log) -> tuple[Any, Any, dict[str, Any]]:
     """The training digits' PCA features (host float32), their labels, and the file header."""
-    if config.score not in SCORES:
-        raise ConfigError(f"unknown score {config.score!r}; choose from {', '.join(SCORES)}")
-    if config.engine not in ENGINES:
-        raise ConfigError(f"unknown engine {config.engine!r}; choose from {', '.join(ENGINES)}")
     dataset = load_dataset(config.dataset, config.data)
     split = make_split(dataset, config.protocol, config.seed, config.subsample)
     limit = min(split.n_train, split.X_train.shape[1])
@@ -182,7 +202,6 @@ def _run(
 ) -> float:
     """Run `todo` on the Dask cluster; the seconds spent starting (or reaching) the cluster."""
     from distributed import as_completed
-    from tqdm import tqdm
 
     engine = ENGINES[config.engine]
     shared = engine.shared(X, y, todo, config, backend, log)
@@ -202,7 +221,7 @@ def _run(
 
         pending = {submit(batch): batch for batch in engine.batches(todo, config)}
         completed = as_completed(list(pending))
-        with tqdm(total=len(todo), unit="config", desc="grid", smoothing=0.05) as bar:
+        with progress_bar(len(todo), "grid", "config") as bar:
             for future in completed:
                 batch = pending.pop(future)
                 try:
@@ -225,12 +244,25 @@ def _run(
 class GridOutcome:
     record: GridRecord  # every row of the file, and this run's timing
     ran: int  # configurations this run computed (the others were in the file already)
+    path: Path  # the grid file
     png: Path
 
 
 def run_grid(config: GridConfig, log: Log) -> GridOutcome:
     """Run what is missing from `config.out`, then summarise the whole file."""
+    config.check()
     backend = select_backend(config.backend)
+    known = {
+        "dataset": config.dataset,
+        "protocol": config.protocol,
+        "subsample": config.subsample,
+        "n_components": config.n_components,
+        "seed": config.seed,
+        "score": config.score,
+        "backend": backend.name,
+        "engine": config.engine,
+    }
+    check_target(config.out, config.resume, known)
     log(f"backend: {backend.name} ({backend.reason})")
     environment = Environment.collect(backend)  # before the work: the code as it starts
     timer = StageTimer(backend.synchronize, memory=True, device=backend.device_memory)
@@ -265,4 +297,4 @@ def run_grid(config: GridConfig, log: Log) -> GridOutcome:
         memory=timer.peaks,
         environment=environment,
     )
-    return GridOutcome(record, len(todo), png)
+    return GridOutcome(record, len(todo), config.out, png)

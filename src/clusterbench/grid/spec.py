@@ -1,4 +1,5 @@
-"""Grid specifications: `--eps START:STOP:NUM` (linspace) x `--min-samples START:STOP:STEP`."""
+"""Grid specifications: `--eps-range START:STOP:NUM` (linspace) x
+`--min-samples-range START:STOP:STEP` (range)."""
 
 from __future__ import annotations
 
@@ -21,40 +22,42 @@ def _fields(text: str, option: str, form: str) -> list[str]:
 
 def parse_eps(text: str) -> tuple[float, ...]:
     """START:STOP:NUM, NUM values evenly spaced from START to STOP inclusive (np.linspace)."""
-    start_s, stop_s, num_s = _fields(text, "--eps", "START:STOP:NUM, e.g. 0.1:5.0:50")
+    start_s, stop_s, num_s = _fields(text, "--eps-range", "START:STOP:NUM, e.g. 0.1:5.0:50")
     try:
         start, stop, num = float(start_s), float(stop_s), int(num_s)
     except ValueError:
         raise ConfigError(
-            f"--eps {text!r}: START and STOP must be numbers, NUM a whole number"
+            f"--eps-range {text!r}: START and STOP must be numbers, NUM a whole number"
         ) from None
     if not (np.isfinite(start) and np.isfinite(stop)):
-        raise ConfigError(f"--eps {text!r}: START and STOP must be finite")
+        raise ConfigError(f"--eps-range {text!r}: START and STOP must be finite")
     if start <= 0 or stop <= 0:
-        raise ConfigError(f"--eps {text!r}: eps must be > 0")
+        raise ConfigError(f"--eps-range {text!r}: eps must be > 0")
     if num < 1:
-        raise ConfigError(f"--eps {text!r}: NUM must be >= 1 (the range is empty)")
+        raise ConfigError(f"--eps-range {text!r}: NUM must be >= 1 (the range is empty)")
     if stop < start:
-        raise ConfigError(f"--eps {text!r}: STOP must be >= START")
+        raise ConfigError(f"--eps-range {text!r}: STOP must be >= START")
     return tuple(float(v) for v in np.linspace(start, stop, num))
 
 
 def parse_min_samples(text: str) -> tuple[int, ...]:
     """START:STOP:STEP, as Python's range(START, STOP, STEP) (STOP excluded)."""
-    fields = _fields(text, "--min-samples", "START:STOP:STEP, e.g. 2:202:10")
+    fields = _fields(text, "--min-samples-range", "START:STOP:STEP, e.g. 2:202:10")
     try:
         start, stop, step = (int(f) for f in fields)
     except ValueError:
         raise ConfigError(
-            f"--min-samples {text!r}: expected whole numbers START:STOP:STEP"
+            f"--min-samples-range {text!r}: expected whole numbers START:STOP:STEP"
         ) from None
     if start < 1:
-        raise ConfigError(f"--min-samples {text!r}: min_samples must be >= 1")
+        raise ConfigError(f"--min-samples-range {text!r}: min_samples must be >= 1")
     if step < 1:
-        raise ConfigError(f"--min-samples {text!r}: STEP must be >= 1")
+        raise ConfigError(f"--min-samples-range {text!r}: STEP must be >= 1")
     values = tuple(range(start, stop, step))
     if not values:
-        raise ConfigError(f"--min-samples {text!r}: the range is empty (STOP must be > START)")
+        raise ConfigError(
+            f"--min-samples-range {text!r}: the range is empty (STOP must be > START)"
+        )
     return values
 
 

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from clusterbench import files
 from clusterbench.errors import ConfigError, DataError
 from clusterbench.grid.spec import config_key
+from clusterbench.outputs import check_file, make_parent
 from clusterbench.record import SCHEMA_VERSION
 
 # Header fields that must match for --resume to continue a file: they decide every row's value
@@ -79,28 +80,49 @@ def upgrade_v1_header(header: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def check_target(path: Path, resume: bool, expected: dict[str, Any]) -> None:
+    """Before any work: the file and its heatmap can be written, an existing file is continued
+    only with `resume`, and then only if its header agrees with what is known before loading."""
+    check_file(path, "--jsonl")
+    check_file(path.with_suffix(".png"), "--jsonl")
+    if _continues(path, resume):
+        _check_settings(path, read_grid(path)[0], expected)
+
+
+def _continues(path: Path, resume: bool) -> bool:
+    """Whether `path` holds a grid to continue; an existing one without `resume` is refused."""
+    if not (path.is_file() and path.stat().st_size > 0):
+        return False
+    if not resume:
+        raise ConfigError(
+            f"--jsonl {path} exists; pass --resume to continue it, or choose another --jsonl"
+        )
+    return True
+
+
+def _check_settings(path: Path, old: dict[str, Any], expected: dict[str, Any]) -> None:
+    changed = [k for k, v in expected.items() if old.get(k) != v]
+    if changed:
+        raise ConfigError(
+            f"{path} was made with other settings ({', '.join(changed)} differ); "
+            "choose another --jsonl"
+        )
+
+
 class GridStore:
     """Append-only writer of a grid file; knows which configurations are already done."""
 
     def __init__(self, path: Path, header: dict[str, Any], resume: bool) -> None:
         self.path = path
         self.done: set[tuple[float, int]] = set()
-        if path.exists() and path.stat().st_size > 0:
-            if not resume:
-                raise ConfigError(
-                    f"{path} exists; pass --resume to continue it, or choose another --out"
-                )
+        if _continues(path, resume):
             old_header, rows = read_grid(path)
-            changed = [k for k in IDENTITY if old_header.get(k) != header.get(k)]
-            if changed:
-                raise ConfigError(
-                    f"{path} was made with other settings ({', '.join(changed)} differ); "
-                    "choose another --out"
-                )
+            _check_settings(path, old_header, {k: header.get(k) for k in IDENTITY})
             self.done = {config_key(r["eps"], r["min_samples"]) for r in rows}
             self._drop_partial_line()
             self._file: TextIO = path.open("a")
         else:
+            make_parent(path)
             try:
                 self._file = path.open("w")
             except OSError as exc:

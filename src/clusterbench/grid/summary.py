@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from clusterbench.errors import DataError
+from clusterbench.errors import ConfigError, DataError
 
 
 def scored(rows: list[dict[str, Any]], score: str) -> list[dict[str, Any]]:
@@ -75,3 +77,56 @@ def heatmap(header: dict[str, Any], rows: list[dict[str, Any]], path: Path) -> N
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+# What a grid's rows depend on, as a run's config and option: taken from the grid file.
+_FROM_GRID = {
+    "dataset": ("--dataset", "dataset"),
+    "protocol": ("--protocol", "protocol"),
+    "subsample": ("--subsample", "subsample"),
+    "n_components": ("--pca", "n_components"),
+    "seed": ("--seed", "seed"),
+}
+
+
+def run_config_from_grid(config: Any, path: Path, given: Collection[str], log: Any) -> Any:
+    """`config` (a RunConfig of --method dbscan) set to the grid's best eps and min_samples with
+    everything its rows depend on: its dataset (checked by fingerprint once loaded), protocol,
+    subsample, PCA and seed. A setting in `given` (set by the user) with another value than
+    the grid's is refused: the result would not be the grid's."""
+    if config.method != "dbscan":
+        raise ConfigError("--from-grid needs --method dbscan")
+    header, best = best_config(path)
+    params = config.params
+    current = {
+        "dataset": config.dataset,
+        "protocol": config.protocol,
+        "subsample": config.subsample,
+        "n_components": params.n_components,
+        "seed": params.seed,
+    }
+    for name, (option, key) in _FROM_GRID.items():
+        if name in given and current[name] != header[key]:
+            raise ConfigError(
+                f"{option} {current[name]} differs from the grid's {header[key]} in {path}; "
+                f"leave {option} out to take the grid's"
+            )
+    log(
+        f"from {path}: eps {best['eps']:.4f}, min_samples {best['min_samples']}, "
+        f"PCA-{header['n_components']}, seed {header['seed']}, {header['protocol']} protocol "
+        f"({header['score']} {best[header['score']]:.4f})"
+    )
+    return replace(
+        config,
+        dataset=header["dataset"],
+        protocol=header["protocol"],
+        subsample=header["subsample"],
+        params=replace(
+            params,
+            eps=best["eps"],
+            min_samples=best["min_samples"],
+            n_components=header["n_components"],
+            seed=header["seed"],
+        ),
+        expected_fingerprint=header["dataset_fingerprint"],
+    )

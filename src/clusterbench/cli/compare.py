@@ -1,0 +1,67 @@
+"""`clusterbench compare`: two results of one kind side by side; exit 1 where they differ."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from clusterbench.compare import Tolerances
+from clusterbench.params import Option
+
+DEFAULTS = Tolerances()
+TOLERANCE = Option("TOL", float, "", minimum=0)
+RATIO = Option("R", float, "", above=0)
+
+
+def add_parser(sub: Any) -> None:
+    from clusterbench.cli.options import value_of
+
+    p = sub.add_parser(
+        "compare",
+        help="two results of one kind side by side; exit 1 when accuracy, ARI, data or "
+        "parameters differ (or, with --time-tol, when B is slower)",
+    )
+    p.add_argument(
+        "a",
+        type=Path,
+        metavar="A",
+        help="a run, suite, budget or grid-engines record (.json), or a grid file (.jsonl)",
+    )
+    p.add_argument("b", type=Path, metavar="B", help="a result of the same kind")
+    p.add_argument(
+        "--accuracy-tol",
+        type=value_of(TOLERANCE),
+        default=DEFAULTS.accuracy,
+        metavar="TOL",
+        help="largest allowed test-accuracy gap",
+    )
+    p.add_argument(
+        "--ari-tol",
+        type=value_of(TOLERANCE),
+        default=DEFAULTS.ari,
+        metavar="TOL",
+        help="largest allowed ARI gap",
+    )
+    p.add_argument(
+        "--time-tol",
+        type=value_of(RATIO),
+        metavar="R",
+        help="also fail when B's warm median time is more than R times A's and the two warm "
+        "ranges do not overlap (runs and pipeline cases with warm runs; default: off)",
+    )
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from clusterbench.compare import compare
+
+    result = compare(args.a, args.b, Tolerances(args.accuracy_tol, args.ari_tol, args.time_tol))
+    print("\n".join(result.lines))
+    if result.problems:
+        for problem in result.problems:
+            print(f"MISMATCH {problem}")
+        print(f"clusterbench compare: {len(result.problems)} difference(s) beyond tolerance")
+        return 1
+    print("clusterbench compare: the results agree within tolerance")
+    return 0

@@ -1,0 +1,78 @@
+"""`clusterbench run`: the pipeline once (or --repeat times), a printed result, a record."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from clusterbench.cli import options
+from clusterbench.params import Params
+from clusterbench.runner import RunConfig
+
+DEFAULTS = RunConfig()
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "run",
+        help="run the cluster-then-label pipeline once and report",
+        description="Scale the digits, reduce them with PCA, cluster the training digits, name "
+        "each cluster by its majority label, and label the test digits through a KNN: accuracy, "
+        "clustering scores, seconds and peak memory per stage.",
+    )
+    options.add_data(p, DEFAULTS)
+    g = p.add_argument_group("pipeline (a method uses the options marked with its name)")
+    options.add(g, "method", default=DEFAULTS.method)
+    options.add_params(g, Params.options(), DEFAULTS.params)
+    options.add(g, "backend", default=DEFAULTS.backend)
+    options.add(g, "repeat", default=DEFAULTS.repeat)
+    g.add_argument(
+        "--from-grid",
+        type=Path,
+        metavar="GRID",
+        help="with --method dbscan: the best configuration of a grid file, with what its rows "
+        "depend on (dataset, protocol, subsample, PCA, seed); an option given with another value "
+        "is refused",
+    )
+    o = p.add_argument_group("output")
+    options.add(o, "json")
+    options.add(o, "quiet")
+    p.set_defaults(handler=handle)
+
+
+def config(args: argparse.Namespace) -> RunConfig:
+    """The library's RunConfig of the parsed options (and of a grid file, with --from-grid)."""
+    from clusterbench.grid.summary import run_config_from_grid
+
+    run_config = RunConfig(
+        dataset=args.dataset,
+        data=options.data_options(args),
+        protocol=args.protocol,
+        subsample=args.subsample,
+        method=args.method,
+        params=options.params(args),
+        backend=args.backend,
+        repeat=args.repeat,
+    )
+    if args.from_grid is None:
+        return run_config
+    names = {f.name for f in fields(RunConfig)} | set(Params.names())
+    given = getattr(args, "given", set()) & names
+    return run_config_from_grid(run_config, args.from_grid, given, options.log(args))
+
+
+def handle(args: argparse.Namespace) -> int:
+    from clusterbench.outputs import check_file
+    from clusterbench.record import write_record
+    from clusterbench.runner import run
+    from clusterbench.text import format_run
+
+    if args.json is not None:
+        check_file(args.json, "--json")
+    record = run(config(args), options.log(args))
+    print(format_run(record))
+    if args.json is not None:
+        print(f"\nrecord written to {write_record(record, args.json)}")
+    return 0

@@ -1,0 +1,180 @@
+"""Every user mistake ends in one line: `clusterbench: error: ...` with exit 1, or a usage error
+with exit 2; never a traceback or an internal error, and no output file is left behind."""
+
+from __future__ import annotations
+
+import pytest
+
+from clusterbench.cli import main
+from clusterbench.grid.runner import GridConfig, run_grid
+from clusterbench.grid.spec import GridSpec
+
+DIGITS = ["run", "--dataset", "digits", "--pca", "10", "--backend", "cpu"]
+GRID = [
+    "grid",
+    "--dataset",
+    "digits",
+    "--pca",
+    "10",
+    "--eps-range",
+    "1:2:2",
+    "--min-samples-range",
+    "2:12:5",
+    "--backend",
+    "cpu",
+]
+DBSCAN = [*DIGITS, "--method", "dbscan", "--eps", "0.8", "--min-samples", "10"]  # 30 % noise
+
+# id: (argv, exit status, what the one line says); {tmp} is the test's directory, {grid} a
+# digits grid file, {record} a JSON file that is not a grid, {file} a plain file.
+MISTAKES = {
+    "knn-beyond-the-clustered-digits": (
+        [*DBSCAN, "--knn", "1200", "--json", "{tmp}/r.json"],
+        1,
+        "training digits dbscan clustered (the others are noise)",
+    ),
+    "min-cluster-size-1": ([*DIGITS, "--min-cluster-size", "1"], 2, "expected a number >= 2"),
+    "min-cluster-size-beyond-the-data": (
+        [*DIGITS, "--method", "umap-hdbscan", "--min-cluster-size", "2000"],
+        1,
+        "--min-cluster-size 2000 exceeds the 1617 training digits",
+    ),
+    "seed-negative": ([*DIGITS, "--seed", "-1"], 2, "--seed: expected 0 to 4294967295"),
+    "seed-too-big": ([*DIGITS, "--seed", str(2**40)], 2, "--seed: expected 0 to 4294967295"),
+    "umap-min-dist-negative": ([*DIGITS, "--umap-min-dist", "-1"], 2, "expected 0 to 1"),
+    "umap-neighbors-1": ([*DIGITS, "--umap-neighbors", "1"], 2, "expected a number >= 2"),
+    "eps-nan": ([*DIGITS, "--eps", "nan"], 2, "expected a finite number"),
+    "pca-0": ([*DIGITS, "--pca", "0"], 2, "--pca: expected a number >= 1"),
+    "pca-beyond-the-pixels": ([*DIGITS, "--pca", "65"], 1, "--pca 65 exceeds"),
+    "neighbors-beyond-the-data": ([*DIGITS, "--neighbors", "5000"], 1, "--neighbors 5000"),
+    "clusters-beyond-the-data": ([*DIGITS, "--clusters", "5000"], 1, "--clusters 5000"),
+    "abbreviated-option": ([*DIGITS, "--pc", "10"], 2, "unrecognized arguments: --pc"),
+    "data-dir-for-digits": ([*DIGITS, "--data-dir", "{tmp}"], 1, "--data-dir is for"),
+    "data-file-for-mnist": (["run", "--data-file", "{file}"], 1, "--data-file is for"),
+    "data-idx-without-a-directory": (["data", "--dataset", "idx"], 1, "needs --data-dir"),
+    "json-is-a-directory": ([*DIGITS, "--json", "{tmp}"], 1, "is a directory"),
+    "json-under-a-file": ([*DIGITS, "--json", "{file}/r.json"], 1, "is a file, not a dir"),
+    "from-grid-not-a-grid": (
+        [*DIGITS, "--method", "dbscan", "--from-grid", "{record}"],
+        1,
+        "not a grid file",
+    ),
+    "from-grid-missing": (
+        [*DIGITS, "--method", "dbscan", "--from-grid", "{tmp}/none.jsonl"],
+        1,
+        "file not found",
+    ),
+    "from-grid-of-another-dataset": (
+        ["run", "--dataset", "mnist", "--method", "dbscan", "--from-grid", "{grid}"],
+        1,
+        "--dataset mnist differs from the grid's digits",
+    ),
+    "grid-batch-size-with-the-sweep": (
+        [*GRID, "--batch-size", "5", "--jsonl", "{tmp}/g.jsonl"],
+        1,
+        "--batch-size applies to --engine loop",
+    ),
+    "grid-scheduler-and-file": (
+        [*GRID, "--scheduler", "tcp://10.0.0.5:8786", "--scheduler-file", "{file}"],
+        1,
+        "not both",
+    ),
+    "grid-workers-of-a-remote-scheduler": (
+        [*GRID, "--scheduler", "tcp://10.0.0.5:8786", "--workers", "2"],
+        1,
+        "--workers sizes a local cluster",
+    ),
+    "grid-empty-eps-range": (
+        [*GRID, "--eps-range", "0.1:5:0", "--jsonl", "{tmp}/g.jsonl"],
+        1,
+        "the range is empty",
+    ),
+    "grid-existing-file-without-resume": (
+        [*GRID, "--jsonl", "{grid}"],
+        1,
+        "exists; pass --resume",
+    ),
+    "grid-resume-other-settings": (
+        [*GRID, "--pca", "12", "--jsonl", "{grid}", "--resume"],
+        1,
+        "other settings (n_components differ)",
+    ),
+    "budget-plot-not-an-image": (
+        ["budget", "--dataset", "digits", "--plot", "{tmp}/curve.txt"],
+        1,
+        "expected a file ending in .png",
+    ),
+    "budget-method-without-a-count": (
+        ["budget", "--dataset", "digits", "--method", "dbscan", "--json", "{tmp}/b.json"],
+        1,
+        "chooses its own number of clusters",
+    ),
+    "budget-counts-not-numbers": (["budget", "--cluster-counts", "10,x"], 2, "whole numbers"),
+    "bench-out-is-a-file": (["bench", "--out", "{file}"], 1, "is a file, not a directory"),
+    "report-out-is-a-file": (["report", "{record}", "--out", "{file}"], 1, "is a file"),
+    "compare-negative-tolerance": (
+        ["compare", "{record}", "{record}", "--ari-tol", "-1"],
+        2,
+        ">= 0",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def run_record_file(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "r.json"
+    assert (
+        main(
+            ["run", "--dataset", "digits", "--pca", "10", "--method", "kmeans", "--json", str(out)]
+        )
+        == 0
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def digits_grid_file(tmp_path_factory):
+    out = tmp_path_factory.mktemp("grid") / "g.jsonl"
+    config = GridConfig(
+        dataset="digits",
+        n_components=10,
+        spec=GridSpec.parse("1:2:2", "2:12:5"),
+        backend="cpu",
+        out=out,
+    )
+    run_grid(config, lambda message: None)
+    return out
+
+
+def _files(directory):
+    return {p: p.stat().st_mtime_ns for p in directory.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(("argv", "status", "message"), MISTAKES.values(), ids=list(MISTAKES))
+def test_a_mistake_is_one_line(
+    tmp_path, monkeypatch, capsys, digits_grid_file, run_record_file, argv, status, message
+):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    (work / "file").write_text("not a directory\n")
+    (work / "record.json").write_bytes(run_record_file.read_bytes())
+    grid = work / "g.jsonl"
+    grid.write_bytes(digits_grid_file.read_bytes())
+    names = {"tmp": work, "grid": grid, "record": work / "record.json", "file": work / "file"}
+    argv = [word.format(**names) for word in argv]
+    before = _files(work)
+    try:
+        code = main(argv)
+    except SystemExit as exit_:  # argparse's usage errors
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == status, err
+    assert "Traceback" not in err and "internal error" not in err
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith(
+        ("clusterbench: error:", "clusterbench run: error:", "clusterbench")
+    )
+    assert "error:" in lines[-1] and err.count("error:") == 1
+    assert message in lines[-1], lines[-1]
+    assert _files(work) == before  # nothing written, nothing changed
