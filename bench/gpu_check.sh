@@ -39,7 +39,7 @@ for method in kmeans spectral dbscan umap-kmeans; do
 done
 
 echo "== the study's DBSCAN grid, sweep engine, graph on the GPU"
-timeout 120 clusterbench grid --data-dir "$data" --backend gpu --out "$out/grid-gpu.jsonl" \
+timeout 120 clusterbench grid --data-dir "$data" --backend gpu --jsonl "$out/grid-gpu.jsonl" \
   > "$out/grid-gpu.txt" 2>&1 || echo "   grid on gpu failed: $(tail -n 1 "$out/grid-gpu.txt")"
 grep -E "^grid:|^best" "$out/grid-gpu.txt" || true
 tar czf "$out.tgz" -C "$(dirname "$out")" "$(basename "$out")"  # one file to carry back

@@ -68,6 +68,7 @@ def labelling_budget(
     params = fit_params(config.params, split, config.method, log)
     load_s = time.perf_counter() - start
     timer = StageTimer(backend.synchronize, memory=True, device=backend.device_memory)
+    log(f"embedding the {split.n_train} training digits ({config.method}) ...")
     with timer.stage("embed"):
         model = ClusterThenLabel(config.method, params, backend)
         X_dev, features = model.embed(split.X_train)

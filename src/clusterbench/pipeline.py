@@ -7,6 +7,7 @@ the training pixels with their cluster ids predicts the cluster, hence the label
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,21 +29,30 @@ def majority_labels(xp: Any, cluster_ids: Any, y: Any, n_clusters: int, n_classe
 class ClusterThenLabel:
     """Cluster the training digits, label the clusters, and label new digits through KNN.
 
+    `progress`, if given, hears each stage's name as it starts (a long UMAP shows where it is).
     After `fit`: `cluster_ids_` (per training digit, -1 for noise), `cluster_labels_` (label of
     each cluster), `embedding_` (the PCA features, on the device), `timings_` (seconds per stage)
     and, with `track_memory`, `peaks_` (peak bytes per stage: host RSS, device memory).
     """
 
     def __init__(
-        self, method: str, params: Params, backend: Backend, track_memory: bool = False
+        self,
+        method: str,
+        params: Params,
+        backend: Backend,
+        track_memory: bool = False,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.method = method
         self.params = resolve(method, params)  # the method's defaults where params leave it open
         self.backend = backend
         self.track_memory = track_memory
+        self.progress = progress  # hears each stage's name as it starts
 
     def _timer(self) -> StageTimer:
-        return StageTimer(self.backend.synchronize, self.track_memory, self.backend.device_memory)
+        return StageTimer(
+            self.backend.synchronize, self.track_memory, self.backend.device_memory, self.progress
+        )
 
     def _scale(self, X: np.ndarray) -> Any:
         return self.backend.to_device(X).astype(self.backend.xp.float32) / 255.0

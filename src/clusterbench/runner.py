@@ -107,8 +107,9 @@ def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
         f"data: {dataset.name} ({protocol}), {split.n_train} train / {split.n_test} test digits, "
         f"loaded in {load_s:.1f} s"
     )
-    model = ClusterThenLabel(config.method, params, backend, track_memory=True)
-    log(f"cold run: {config.method} ...")
+    model = ClusterThenLabel(
+        config.method, params, backend, True, lambda stage: log(f"cold run: {stage} ...")
+    )
     y_pred, cold = _timed_fit_predict(model, split)
     log(f"cold run: done in {cold.total_s:.1f} s")
     warm = []

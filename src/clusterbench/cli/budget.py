@@ -8,6 +8,7 @@ from typing import Any
 
 from clusterbench.budget import DEFAULT_CLUSTER_COUNTS, DEFAULT_METHOD
 from clusterbench.cli import options
+from clusterbench.cli.parsing import counts
 from clusterbench.params import Params
 from clusterbench.runner import RunConfig
 
@@ -22,12 +23,10 @@ def add_parser(sub: Any) -> None:
         "clusters, name each cluster by its majority label, and label the test digits through "
         "the KNN: test accuracy and train purity against K, as a table, a record and a plot.",
     )
-    options.add_data(p, DEFAULTS)
-    g = p.add_argument_group("pipeline (a method uses the options marked with its name)")
-    options.add(g, "method", default=DEFAULTS.method, help="one that takes a number of clusters")
+    g = options.add_pipeline(p, DEFAULTS, "one that takes a number of clusters")
     g.add_argument(
         "--cluster-counts",
-        type=options.counts,
+        type=counts,
         default=",".join(map(str, DEFAULT_CLUSTER_COUNTS)),
         metavar="K,K,...",
         help="the numbers of clusters of the curve",
@@ -48,15 +47,7 @@ def add_parser(sub: Any) -> None:
 
 
 def config(args: argparse.Namespace) -> RunConfig:
-    return RunConfig(
-        dataset=args.dataset,
-        data=options.data_options(args),
-        protocol=args.protocol,
-        subsample=args.subsample,
-        method=args.method,
-        params=options.params(args),
-        backend=args.backend,
-    )
+    return options.run_config(args)
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from clusterbench.cli.parsing import value_of
 from clusterbench.compare import Tolerances
 from clusterbench.params import Option
 
@@ -15,8 +16,6 @@ RATIO = Option("R", float, "", above=0)
 
 
 def add_parser(sub: Any) -> None:
-    from clusterbench.cli.options import value_of
-
     p = sub.add_parser(
         "compare",
         help="two results of one kind side by side; exit 1 when accuracy, ARI, data or "
@@ -29,20 +28,17 @@ def add_parser(sub: Any) -> None:
         help="a run, suite, budget or grid-engines record (.json), or a grid file (.jsonl)",
     )
     p.add_argument("b", type=Path, metavar="B", help="a result of the same kind")
-    p.add_argument(
-        "--accuracy-tol",
-        type=value_of(TOLERANCE),
-        default=DEFAULTS.accuracy,
-        metavar="TOL",
-        help="largest allowed test-accuracy gap",
-    )
-    p.add_argument(
-        "--ari-tol",
-        type=value_of(TOLERANCE),
-        default=DEFAULTS.ari,
-        metavar="TOL",
-        help="largest allowed ARI gap",
-    )
+    for flag, default, what in (
+        ("--accuracy-tol", DEFAULTS.accuracy, "test-accuracy"),
+        ("--ari-tol", DEFAULTS.ari, "ARI"),
+    ):
+        p.add_argument(
+            flag,
+            type=value_of(TOLERANCE),
+            default=default,
+            metavar="TOL",
+            help=f"largest allowed {what} gap",
+        )
     p.add_argument(
         "--time-tol",
         type=value_of(RATIO),

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from clusterbench.cli import options
+from clusterbench.cli.parsing import POSITIVE, value_of
 from clusterbench.grid.runner import DEFAULT_BATCH_SIZE, GridConfig
 from clusterbench.grid.spec import STUDY_EPS, STUDY_MIN_SAMPLES, GridSpec
 from clusterbench.grid.tasks import SCORES
@@ -68,20 +69,20 @@ def add_parser(sub: Any) -> None:
     )
     d.add_argument(
         "--workers",
-        type=options.value_of(options.POSITIVE),
+        type=value_of(POSITIVE),
         metavar="N",
         help="local workers (default: one per core; on the GPU one per device)",
     )
     d.add_argument(
         "--threads-per-worker",
-        type=options.value_of(options.POSITIVE),
+        type=value_of(POSITIVE),
         default=DEFAULTS.dask.threads_per_worker,
         metavar="T",
         help="threads per local worker",
     )
     d.add_argument(
         "--batch-size",
-        type=options.value_of(options.POSITIVE),
+        type=value_of(POSITIVE),
         metavar="B",
         help=f"--engine loop: configurations per Dask task (default: {DEFAULT_BATCH_SIZE})",
     )

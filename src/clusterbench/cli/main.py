@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from clusterbench import __version__
 from clusterbench.cli import bench, budget, compare, data, grid, report, run
-from clusterbench.cli.options import OneLineParser
+from clusterbench.cli.parsing import OneLineParser
 from clusterbench.errors import ClusterbenchError
 
 COMMANDS = (run, budget, grid, bench, report, compare, data)

@@ -8,85 +8,16 @@ change only the default, which comes from the library's own config objects.
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from clusterbench.backends import BACKENDS
+from clusterbench.cli.parsing import POSITIVE, value_of
 from clusterbench.data import LOADERS, PROTOCOLS, DataOptions
-from clusterbench.params import Option, Params
+from clusterbench.params import Params
 from clusterbench.registry import METHODS
-
-
-class DefaultsFormatter(argparse.HelpFormatter):
-    """Every option's help ends with its default (options whose default is None say in words)."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        help_text = action.help or ""
-        hidden = action.default is None or action.default is False
-        if (
-            not hidden
-            and action.option_strings
-            and action.default is not argparse.SUPPRESS
-            and "%(default)" not in help_text
-        ):
-            help_text += " (default: %(default)s)"
-        return help_text
-
-
-class GivenStore(argparse._StoreAction):
-    """`store`, also noting in `namespace.given` that the user set this option (abbreviations
-    are off, so argparse has resolved the word before it gets here)."""
-
-    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
-        super().__call__(parser, namespace, values, option)
-        namespace.given = {*getattr(namespace, "given", ()), self.dest}
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (and exit status 2), like every other error."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", DefaultsFormatter)
-        kwargs.setdefault("allow_abbrev", False)
-        super().__init__(*args, **kwargs)
-        self.register("action", "store", GivenStore)
-        self.register("action", None, GivenStore)
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-@functools.cache
-def value_of(option: Option) -> Callable[[str], Any]:
-    """The argparse `type` of a Params option: its parser, one object per option."""
-
-    def parse(text: str) -> Any:
-        try:
-            return option.parse(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    parse.__name__ = option.flag
-    return parse
-
-
-POSITIVE = Option("N", int, "", minimum=1)
-
-
-def counts(text: str) -> list[int]:
-    """K,K,...: whole numbers >= 1, sorted, each once."""
-    try:
-        values = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected whole numbers like 10,20,50, got {text!r}"
-        ) from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected counts >= 1, got {text!r}")
-    return sorted(set(values))
 
 
 def _method_help() -> str:
@@ -208,8 +139,32 @@ def add_data(parser: argparse.ArgumentParser, config: Any) -> None:
     add(group, "subsample", default=config.subsample)
 
 
+def add_pipeline(parser: argparse.ArgumentParser, config: Any, method_help: str = "") -> Any:
+    """The data options and the pipeline group, with `--method`, for a RunConfig's command."""
+    add_data(parser, config)
+    group = parser.add_argument_group("pipeline (a method uses the options marked with its name)")
+    add(group, "method", default=config.method, help=method_help)
+    return group
+
+
 def data_options(args: argparse.Namespace) -> DataOptions:
     return DataOptions(args.data_dir, args.data_file)
+
+
+def run_config(args: argparse.Namespace, **extra: Any) -> Any:
+    """The library's RunConfig of the data and pipeline options (`extra`: the command's own)."""
+    from clusterbench.runner import RunConfig
+
+    return RunConfig(
+        dataset=args.dataset,
+        data=data_options(args),
+        protocol=args.protocol,
+        subsample=args.subsample,
+        method=args.method,
+        params=params(args),
+        backend=args.backend,
+        **extra,
+    )
 
 
 def params(args: argparse.Namespace, base: Params | None = None) -> Params:

@@ -22,9 +22,7 @@ def add_parser(sub: Any) -> None:
         "each cluster by its majority label, and label the test digits through a KNN: accuracy, "
         "clustering scores, seconds and peak memory per stage.",
     )
-    options.add_data(p, DEFAULTS)
-    g = p.add_argument_group("pipeline (a method uses the options marked with its name)")
-    options.add(g, "method", default=DEFAULTS.method)
+    g = options.add_pipeline(p, DEFAULTS)
     options.add_params(g, Params.options(), DEFAULTS.params)
     options.add(g, "backend", default=DEFAULTS.backend)
     options.add(g, "repeat", default=DEFAULTS.repeat)
@@ -46,16 +44,7 @@ def config(args: argparse.Namespace) -> RunConfig:
     """The library's RunConfig of the parsed options (and of a grid file, with --from-grid)."""
     from clusterbench.grid.summary import run_config_from_grid
 
-    run_config = RunConfig(
-        dataset=args.dataset,
-        data=options.data_options(args),
-        protocol=args.protocol,
-        subsample=args.subsample,
-        method=args.method,
-        params=options.params(args),
-        backend=args.backend,
-        repeat=args.repeat,
-    )
+    run_config = options.run_config(args, repeat=args.repeat)
     if args.from_grid is None:
         return run_config
     names = {f.name for f in fields(RunConfig)} | set(Params.names())

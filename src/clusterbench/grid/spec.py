@@ -11,6 +11,7 @@ from clusterbench.errors import ConfigError
 
 STUDY_EPS = "0.1:5.0:50"
 STUDY_MIN_SAMPLES = "2:202:10"
+MAX_AXIS = 10_000  # values per axis: the study's grid has 50 x 20; a million rows is no grid
 
 
 def _fields(text: str, option: str, form: str) -> list[str]:
@@ -37,6 +38,8 @@ def parse_eps(text: str) -> tuple[float, ...]:
         raise ConfigError(f"--eps-range {text!r}: NUM must be >= 1 (the range is empty)")
     if stop < start:
         raise ConfigError(f"--eps-range {text!r}: STOP must be >= START")
+    if num > MAX_AXIS:
+        raise ConfigError(f"--eps-range {text!r}: NUM above {MAX_AXIS:,} is not a useful grid")
     return tuple(float(v) for v in np.linspace(start, stop, num))
 
 
@@ -53,6 +56,8 @@ def parse_min_samples(text: str) -> tuple[int, ...]:
         raise ConfigError(f"--min-samples-range {text!r}: min_samples must be >= 1")
     if step < 1:
         raise ConfigError(f"--min-samples-range {text!r}: STEP must be >= 1")
+    if len(range(start, stop, step)) > MAX_AXIS:
+        raise ConfigError(f"--min-samples-range {text!r}: more than {MAX_AXIS:,} values")
     values = tuple(range(start, stop, step))
     if not values:
         raise ConfigError(
