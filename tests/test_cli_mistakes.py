@@ -70,7 +70,7 @@ MISTAKES = {
         "--dataset mnist differs from the grid's digits",
     ),
     "grid-batch-size-with-the-sweep": (
-        [*GRID, "--batch-size", "5", "--jsonl", "{tmp}/g.jsonl"],
+        [*GRID, "--batch-size", "5", "--jsonl", "{tmp}/new.jsonl"],
         1,
         "--batch-size applies to --engine loop",
     ),
@@ -84,8 +84,23 @@ MISTAKES = {
         1,
         "--workers sizes a local cluster",
     ),
+    "grid-scheduler-of-an-unknown-scheme": (
+        [*GRID, "--scheduler", "bogus://", "--jsonl", "{tmp}/new.jsonl"],
+        1,
+        "cannot reach the Dask scheduler bogus://",
+    ),
+    "grid-scheduler-file-missing": (
+        [*GRID, "--scheduler-file", "{tmp}/none.json", "--jsonl", "{tmp}/new.jsonl"],
+        1,
+        "none.json: file not found",
+    ),
+    "grid-too-many-eps": (
+        [*GRID, "--eps-range", "0.1:5:100000000", "--jsonl", "{tmp}/new.jsonl"],
+        1,
+        "NUM above 10,000",
+    ),
     "grid-empty-eps-range": (
-        [*GRID, "--eps-range", "0.1:5:0", "--jsonl", "{tmp}/g.jsonl"],
+        [*GRID, "--eps-range", "0.1:5:0", "--jsonl", "{tmp}/new.jsonl"],
         1,
         "the range is empty",
     ),

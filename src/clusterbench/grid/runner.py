@@ -64,6 +64,8 @@ class GridConfig:
             )
         if self.scheduler != "local" and self.scheduler_file is not None:
             raise ConfigError("give --scheduler ADDRESS or --scheduler-file, not both")
+        if self.scheduler_file is not None and not self.scheduler_file.is_file():
+            raise ConfigError(f"--scheduler-file {self.scheduler_file}: file not found")
         remote = self.scheduler != "local" or self.scheduler_file is not None
         if remote and self.dask.workers is not None:
             raise ConfigError("--workers sizes a local cluster; a running scheduler has its own")
@@ -173,10 +175,15 @@ def dask_client(config: GridConfig, backend: Backend, log: Log) -> Iterator[Any]
 
     cluster = None
     engine = ENGINES[config.engine]
-    if config.scheduler_file is not None:
-        client = Client(scheduler_file=str(config.scheduler_file), timeout="30s")
-    elif config.scheduler != "local":
-        client = Client(config.scheduler, timeout="30s")
+    if config.scheduler_file is not None or config.scheduler != "local":
+        where = config.scheduler_file or config.scheduler
+        try:
+            if config.scheduler_file is not None:
+                client = Client(scheduler_file=str(config.scheduler_file), timeout="30s")
+            else:
+                client = Client(config.scheduler, timeout="30s")
+        except (OSError, ValueError, TypeError) as exc:  # unreachable, refused, malformed
+            raise ConfigError(f"cannot reach the Dask scheduler {where}: {exc}") from None
     else:
         options = replace(config.dask, processes=config.dask.processes and not engine.in_process)
         cluster = backend.build(CLUSTERS["local"], options)
@@ -279,8 +286,11 @@ def run_grid(config: GridConfig, log: Log) -> GridOutcome:
         with timer.stage("compute"):
             if todo:
                 startup_s = _run(config, backend, X, y, store, todo, log)
-    except KeyboardInterrupt:
-        log(f"interrupted: finished configurations are in {config.out}; continue with --resume")
+    except BaseException as exc:
+        if store.discard_if_unused():  # nothing finished: leave no file behind
+            raise
+        if isinstance(exc, KeyboardInterrupt):
+            log(f"interrupted: finished configurations are in {config.out}; continue with --resume")
         raise
     finally:
         store.close()

@@ -115,6 +115,8 @@ class GridStore:
     def __init__(self, path: Path, header: dict[str, Any], resume: bool) -> None:
         self.path = path
         self.done: set[tuple[float, int]] = set()
+        self.created = False  # this store made the file (it held nothing to continue)
+        self.appended = 0
         if _continues(path, resume):
             old_header, rows = read_grid(path)
             _check_settings(path, old_header, {k: header.get(k) for k in IDENTITY})
@@ -127,6 +129,7 @@ class GridStore:
                 self._file = path.open("w")
             except OSError as exc:
                 raise ConfigError(f"{path}: cannot write ({exc.strerror})") from None
+            self.created = True
             self._write(header)
 
     def _drop_partial_line(self) -> None:
@@ -146,6 +149,16 @@ class GridStore:
             if key not in self.done:
                 self._write(row)
                 self.done.add(key)
+                self.appended += 1
 
     def close(self) -> None:
         self._file.close()
+
+    def discard_if_unused(self) -> bool:
+        """Remove a file this store made and wrote no row into (a run that failed before its
+        first configuration); whether it did."""
+        if not self.created or self.appended:
+            return False
+        self._file.close()
+        self.path.unlink(missing_ok=True)
+        return True
