@@ -3,11 +3,15 @@ with exit 2; never a traceback or an internal error, and no output file is left 
 
 from __future__ import annotations
 
+import gzip
+
+import numpy as np
 import pytest
 
 from clusterbench.cli import main
 from clusterbench.grid.runner import GridConfig, run_grid
 from clusterbench.grid.spec import GridSpec
+from tests.conftest import idx_bytes, kaggle_csv, write_idx_dir
 
 DIGITS = ["run", "--dataset", "digits", "--pca", "10", "--backend", "cpu"]
 GRID = [
@@ -45,6 +49,13 @@ MISTAKES = {
     "umap-neighbors-1": ([*DIGITS, "--umap-neighbors", "1"], 2, "expected a number >= 2"),
     "eps-nan": ([*DIGITS, "--eps", "nan"], 2, "expected a finite number"),
     "pca-0": ([*DIGITS, "--pca", "0"], 2, "--pca: expected a number >= 1"),
+    "eps-inf": ([*DIGITS, "--method", "dbscan", "--eps", "inf"], 2, "expected a finite number"),
+    "json-empty": ([*DIGITS, "--json", ""], 1, "is a directory"),
+    "compare-nan-tolerance": (
+        ["compare", "{record}", "{record}", "--accuracy-tol", "nan"],
+        2,
+        "finite",
+    ),
     "pca-beyond-the-pixels": ([*DIGITS, "--pca", "65"], 1, "--pca 65 exceeds"),
     "neighbors-beyond-the-data": ([*DIGITS, "--neighbors", "5000"], 1, "--neighbors 5000"),
     "clusters-beyond-the-data": ([*DIGITS, "--clusters", "5000"], 1, "--clusters 5000"),
@@ -52,6 +63,17 @@ MISTAKES = {
     "data-dir-for-digits": ([*DIGITS, "--data-dir", "{tmp}"], 1, "--data-dir is for"),
     "data-file-for-mnist": (["run", "--data-file", "{file}"], 1, "--data-file is for"),
     "data-idx-without-a-directory": (["data", "--dataset", "idx"], 1, "needs --data-dir"),
+    "data-dir-is-a-file": (["data", "--data-dir", "{file}"], 1, "is a file, not a data dir"),
+    "data-idx-labels-of-other-images": (
+        ["data", "--dataset", "idx", "--data-dir", "{idx}"],
+        1,
+        "image/label count mismatch",
+    ),
+    "kaggle-csv-with-a-lone-digit": (
+        ["run", "--dataset", "kaggle-csv", "--data-file", "{csv}"],
+        1,
+        "has 1 digit; the seed protocol's stratified split needs at least 2",
+    ),
     "json-is-a-directory": ([*DIGITS, "--json", "{tmp}"], 1, "is a directory"),
     "json-under-a-file": ([*DIGITS, "--json", "{file}/r.json"], 1, "is a file, not a dir"),
     "from-grid-not-a-grid": (
@@ -68,6 +90,42 @@ MISTAKES = {
         ["run", "--dataset", "mnist", "--method", "dbscan", "--from-grid", "{grid}"],
         1,
         "--dataset mnist differs from the grid's digits",
+    ),
+    "an-option-the-method-does-not-use": (
+        [*DIGITS, "--method", "kmeans", "--eps", "3"],
+        1,
+        "kmeans does not use --eps",
+    ),
+    "umap-components-beyond-the-pca": (
+        [*DIGITS, "--method", "umap-kmeans", "--umap-components", "20"],
+        1,
+        "--umap-components 20 exceeds the 10 PCA components",
+    ),
+    "subsample-beyond-the-data": ([*DIGITS, "--subsample", "5000"], 1, "--subsample 5000 exceeds"),
+    "from-grid-with-another-eps": (
+        [*DIGITS, "--method", "dbscan", "--from-grid", "{grid}", "--eps", "9"],
+        1,
+        "--eps 9.0 differs from the grid's best",
+    ),
+    "grid-file-named-like-its-heatmap": (
+        [*GRID, "--jsonl", "{tmp}/grid.png"],
+        1,
+        "the heatmap goes beside it",
+    ),
+    "grid-resume-another-range": (
+        [*GRID, "--eps-range", "1:3:3", "--jsonl", "{grid}", "--resume"],
+        1,
+        "other settings (eps differ)",
+    ),
+    "grid-scheduler-file-not-one": (
+        [*GRID, "--scheduler-file", "{file}", "--jsonl", "{tmp}/new.jsonl"],
+        1,
+        "not a Dask scheduler file",
+    ),
+    "grid-resume-a-run-record": (
+        [*GRID, "--jsonl", "{record}", "--resume"],
+        1,
+        "a run record, not a grid file",
     ),
     "grid-batch-size-with-the-sweep": (
         [*GRID, "--batch-size", "5", "--jsonl", "{tmp}/new.jsonl"],
@@ -176,7 +234,19 @@ def test_a_mistake_is_one_line(
     (work / "record.json").write_bytes(run_record_file.read_bytes())
     grid = work / "g.jsonl"
     grid.write_bytes(digits_grid_file.read_bytes())
-    names = {"tmp": work, "grid": grid, "record": work / "record.json", "file": work / "file"}
+    (work / "train.csv").write_text(kaggle_csv(rows=12))  # labels 2-9 have one row each
+    write_idx_dir(work / "idx", n_train=30)
+    (work / "idx" / "train-labels-idx1-ubyte.gz").write_bytes(
+        gzip.compress(idx_bytes(np.zeros(29)))
+    )
+    names = {
+        "tmp": work,
+        "grid": grid,
+        "record": work / "record.json",
+        "file": work / "file",
+        "csv": work / "train.csv",
+        "idx": work / "idx",
+    }
     argv = [word.format(**names) for word in argv]
     before = _files(work)
     try:

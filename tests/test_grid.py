@@ -105,6 +105,8 @@ def test_study_grid_is_the_default():
         ("0.1:1:3", "2:10:0", "STEP must be >= 1"),
         ("0.1:1:3", "2:x:1", "whole numbers"),
         ("0.1:5:100000000", "2:10:2", "NUM above 10,000"),
+        ("1:1:3", "2:10:2", "NUM 1 takes START alone"),  # three times the same eps
+        ("0.1:5:1", "2:10:2", "NUM 1 takes START alone"),  # STOP silently dropped
         ("0.1:1:3", "1:100000000:1", "more than 10,000 values"),
     ],
 )
@@ -244,7 +246,7 @@ def test_existing_out_needs_resume(tmp_path):
     ("content", "message"),
     [
         ("not json\n", "line 1 is not valid JSON"),
-        ('{"kind": "run"}\n', "not a grid header"),
+        ('{"kind": "run"}\n', "a run record, not a grid file"),
         ("[1, 2]\n", "not a JSON object"),
         ("", "empty or not a grid file"),
     ],

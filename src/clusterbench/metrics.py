@@ -24,7 +24,8 @@ def clustering_scores(
     """Agreement of cluster ids (device array, -1 for noise) with the true labels.
 
     ARI, NMI and Rand index count noise as one more group, as scikit-learn users do; the
-    silhouette (of `embedding`, on a seeded sample of the clustered points) leaves noise out.
+    silhouette (of `embedding`, on a seeded sample of the clustered points) leaves noise out;
+    it is None where undefined (fewer than 2 clusters, or as many as points).
     """
     ids = ids.astype(backend.xp.int32)  # cuML's metrics take int32 labels
     y_dev = backend.to_device(y_true.astype(np.int32))
@@ -35,8 +36,10 @@ def clustering_scores(
         clustered = np.flatnonzero(ids_host >= 0)
         rng = np.random.default_rng(seed)
         sample = rng.choice(clustered, size=min(SILHOUETTE_SAMPLE, len(clustered)), replace=False)
-        sample_dev = backend.to_device(np.sort(sample))
-        score = float(backend.function(STEPS["silhouette"])(embedding[sample_dev], ids[sample_dev]))
+        if 2 <= len(np.unique(ids_host[sample])) < len(sample):  # where it is defined
+            sample_dev = backend.to_device(np.sort(sample))
+            silhouette_of = backend.function(STEPS["silhouette"])
+            score = float(silhouette_of(embedding[sample_dev], ids[sample_dev]))
     return {
         **scores,
         "ari": float(backend.function(STEPS["ari"])(y_dev, ids)),  # on the backend's device

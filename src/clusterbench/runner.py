@@ -72,6 +72,11 @@ def fit_params(params: Params, split: Split, method: str, log: Log) -> Params:
         if value > split.n_train:
             raise ConfigError(f"{option} {value} exceeds the {split.n_train} training digits")
     if row.embedding == "umap":
+        if params.umap_components > params.n_components:
+            raise ConfigError(
+                f"--umap-components {params.umap_components} exceeds the {params.n_components} "
+                "PCA components UMAP embeds; an embedding is smaller than its input"
+            )
         for option, value in (
             ("--umap-components", params.umap_components),
             ("--umap-neighbors", params.umap_neighbors),

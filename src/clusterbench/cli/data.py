@@ -22,7 +22,7 @@ def add_parser(sub: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from clusterbench.data.mnist import describe
+    from clusterbench.data.datasets import describe
 
     print(describe(args.dataset, args.data_dir))
     return 0

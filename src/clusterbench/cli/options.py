@@ -152,8 +152,16 @@ def data_options(args: argparse.Namespace) -> DataOptions:
 
 
 def run_config(args: argparse.Namespace, **extra: Any) -> Any:
-    """The library's RunConfig of the data and pipeline options (`extra`: the command's own)."""
+    """The library's RunConfig of the data and pipeline options (`extra`: the command's own).
+    An option the method does not use is refused, not silently ignored."""
+    from clusterbench.errors import ConfigError
     from clusterbench.runner import RunConfig
+
+    used = {"n_components", "knn", "seed", *METHODS[args.method].params}
+    unused = sorted(set(Params.options()) & getattr(args, "given", set()) - used)
+    if unused:
+        flags = ", ".join(Params.options()[name].flag for name in unused)
+        raise ConfigError(f"{args.method} does not use {flags}; see --method in --help")
 
     return RunConfig(
         dataset=args.dataset,

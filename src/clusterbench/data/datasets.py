@@ -45,7 +45,8 @@ def _fingerprint(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-def _from_idx_dir(name: str, directory: Path, verify: bool) -> Dataset:
+def _read_idx_set(directory: Path, verify: bool) -> dict[str, mnist.IdxArray]:
+    """The four IDX files, parsed, with images and labels that belong together."""
     parsed = mnist.read_idx_dir(directory, verify=verify)
     train_x, train_y, test_x, test_y = (parsed[f.stem] for f in mnist.MNIST_FILES)
     for images, labels in ((train_x, train_y), (test_x, test_y)):
@@ -59,6 +60,12 @@ def _from_idx_dir(name: str, directory: Path, verify: bool) -> Dataset:
             f"{directory}: train images {train_x.array.shape[1:]} and test images "
             f"{test_x.array.shape[1:]} differ in size"
         )
+    return parsed
+
+
+def _from_idx_dir(name: str, directory: Path, verify: bool) -> Dataset:
+    parsed = _read_idx_set(directory, verify)
+    train_x, train_y, test_x, test_y = (parsed[f.stem] for f in mnist.MNIST_FILES)
     n_train = len(train_x.array)
     images = np.concatenate([train_x.array, test_x.array]).reshape(n_train + len(test_x.array), -1)
     labels = np.concatenate([train_y.array, test_y.array]).astype(np.int64)
@@ -179,3 +186,22 @@ def check_options(name: str, options: DataOptions) -> None:
 def load_dataset(name: str, options: DataOptions) -> Dataset:
     check_options(name, options)
     return LOADERS[name](options)
+
+
+def describe(dataset: str, data_dir: Path | None) -> str:
+    """What a directory of the four IDX files holds, checked as a run would load it: shapes and,
+    for mnist, the canonical SHA-256 of each file; idx checks the structure only."""
+    if dataset not in ("mnist", "idx"):
+        raise ConfigError(f"--dataset {dataset} has no data directory to check (mnist or idx)")
+    if dataset == "idx" and data_dir is None:
+        raise ConfigError("--dataset idx needs --data-dir DIR holding the four IDX files")
+    directory = mnist.locate(data_dir) if dataset == "mnist" else data_dir
+    parsed = _read_idx_set(directory, verify=dataset == "mnist")
+    lines = [f"{directory}:"]
+    for spec in mnist.MNIST_FILES:
+        path = mnist.find_file(directory, spec.stem)
+        idx = parsed[spec.stem]
+        status = "SHA-256 ok" if idx.sha256 == spec.content_sha256 else "not canonical MNIST"
+        shape = "x".join(map(str, idx.array.shape))
+        lines.append(f"  {path.name if path else spec.stem:<28} {shape:<12} {status}")
+    return "\n".join(lines)

@@ -83,6 +83,8 @@ def missing_files(directory: Path) -> list[str]:
 
 def read_idx_dir(directory: Path, verify: bool) -> dict[str, IdxArray]:
     """Parse the four IDX files of `directory`; with `verify`, check canonical MNIST SHA-256."""
+    if directory.exists() and not directory.is_dir():
+        raise DataError(f"{directory}: is a file, not a data directory")
     if not directory.is_dir():
         raise DataError(f"{directory}: no such data directory")
     missing = missing_files(directory)
@@ -148,23 +150,3 @@ def locate(data_dir: Path | None) -> Path:
     if missing_files(cache):
         download(cache)
     return cache
-
-
-def describe(dataset: str, data_dir: Path | None) -> str:
-    """What a directory of the four IDX files holds: shapes and, for mnist, whether each is the
-    canonical file (other content is an error then); idx checks structure only."""
-    if dataset not in ("mnist", "idx"):
-        raise DataError(f"--dataset {dataset} has no data directory to check (mnist or idx)")
-    verify = dataset == "mnist"
-    if not verify and data_dir is None:
-        raise DataError("--dataset idx needs --data-dir DIR holding the four IDX files")
-    directory = locate(data_dir) if verify else data_dir
-    parsed = read_idx_dir(directory, verify=verify)
-    lines = [f"{directory}:"]
-    for spec in MNIST_FILES:
-        path = find_file(directory, spec.stem)
-        idx = parsed[spec.stem]
-        status = "SHA-256 ok" if idx.sha256 == spec.content_sha256 else "not canonical MNIST"
-        shape = "x".join(map(str, idx.array.shape))
-        lines.append(f"  {path.name if path else spec.stem:<28} {shape:<12} {status}")
-    return "\n".join(lines)

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from clusterbench.data.datasets import Dataset
-from clusterbench.errors import ConfigError
+from clusterbench.errors import ConfigError, DataError
 
 SEED_PROTOCOL_DIGITS = 42_000  # the size of Kaggle's labelled digit-recognizer set
 SEED_PROTOCOL_TEST_FRACTION = 0.1
@@ -60,6 +60,12 @@ def make_split(dataset: Dataset, protocol: str, seed: int, subsample: int | None
         X_train, y_train, X_test, y_test = X[:n], y[:n], X[n:], y[n:]
     elif protocol == "seed":
         X, y = X[:SEED_PROTOCOL_DIGITS], y[:SEED_PROTOCOL_DIGITS]
+        labels, counts = np.unique(y, return_counts=True)
+        if counts.min() < 2:
+            raise DataError(
+                f"{dataset.source}: label {labels[counts.argmin()]} has {counts.min()} digit; "
+                "the seed protocol's stratified split needs at least 2 of each label"
+            )
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=SEED_PROTOCOL_TEST_FRACTION, stratify=y, random_state=seed
         )
@@ -68,6 +74,11 @@ def make_split(dataset: Dataset, protocol: str, seed: int, subsample: int | None
     if subsample is not None:
         if subsample < 20:
             raise ConfigError(f"--subsample {subsample} is too small; use at least 20")
+        if subsample > len(y_train):
+            raise ConfigError(
+                f"--subsample {subsample} exceeds the {len(y_train)} training digits of "
+                f"{dataset.name} ({protocol} protocol)"
+            )
         n_test = max(10, round(subsample * len(y_test) / len(y_train)))
         tr = _stratified_take(y_train, subsample, seed)
         te = _stratified_take(y_test, n_test, seed)

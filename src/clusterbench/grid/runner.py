@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -64,16 +65,40 @@ class GridConfig:
             )
         if self.scheduler != "local" and self.scheduler_file is not None:
             raise ConfigError("give --scheduler ADDRESS or --scheduler-file, not both")
-        if self.scheduler_file is not None and not self.scheduler_file.is_file():
-            raise ConfigError(f"--scheduler-file {self.scheduler_file}: file not found")
+        if self.scheduler_file is not None:
+            _check_scheduler_file(self.scheduler_file)
         remote = self.scheduler != "local" or self.scheduler_file is not None
         if remote and self.dask.workers is not None:
             raise ConfigError("--workers sizes a local cluster; a running scheduler has its own")
+        cores = os.cpu_count() or 1
+        if (self.dask.workers or 1) * self.dask.threads_per_worker > MAX_OVERSUBSCRIPTION * cores:
+            raise ConfigError(
+                f"--workers {self.dask.workers} x --threads-per-worker "
+                f"{self.dask.threads_per_worker} is more than {MAX_OVERSUBSCRIPTION} per core of "
+                f"this machine's {cores}"
+            )
+        if self.out.suffix.lower() == ".png":
+            raise ConfigError(f"--jsonl {self.out}: the heatmap goes beside it as .png; use .jsonl")
         if self.n_components < 1 or not 0 <= self.seed <= MAX_SEED:
             raise ConfigError(f"--pca {self.n_components}, --seed {self.seed}: out of range")
 
 
 DEFAULT_BATCH_SIZE = 10
+MAX_OVERSUBSCRIPTION = 4  # local threads per core beyond which a machine only thrashes
+
+
+def _check_scheduler_file(path: Path) -> None:
+    """A scheduler file is JSON naming an address (Dask would wait for a missing one forever)."""
+    import json
+
+    from clusterbench import files
+
+    try:
+        address = json.loads(files.read_text(path)).get("address")
+    except (json.JSONDecodeError, AttributeError):
+        address = None
+    if not isinstance(address, str):
+        raise ConfigError(f"--scheduler-file {path}: not a Dask scheduler file (no address)")
 
 
 class LoopEngine:
@@ -268,6 +293,8 @@ def run_grid(config: GridConfig, log: Log) -> GridOutcome:
         "score": config.score,
         "backend": backend.name,
         "engine": config.engine,
+        "eps": list(config.spec.eps),
+        "min_samples": list(config.spec.min_samples),
     }
     check_target(config.out, config.resume, known)
     log(f"backend: {backend.name} ({backend.reason})")

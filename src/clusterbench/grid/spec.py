@@ -38,6 +38,11 @@ def parse_eps(text: str) -> tuple[float, ...]:
         raise ConfigError(f"--eps-range {text!r}: NUM must be >= 1 (the range is empty)")
     if stop < start:
         raise ConfigError(f"--eps-range {text!r}: STOP must be >= START")
+    if (num == 1) != (start == stop):
+        raise ConfigError(
+            f"--eps-range {text!r}: NUM 1 takes START alone, so START and STOP must be equal; "
+            "and two or more values need STOP > START"
+        )
     if num > MAX_AXIS:
         raise ConfigError(f"--eps-range {text!r}: NUM above {MAX_AXIS:,} is not a useful grid")
     return tuple(float(v) for v in np.linspace(start, stop, num))

@@ -28,6 +28,8 @@ IDENTITY = (
     "score",
     "backend",
     "engine",
+    "eps",  # the grid itself: rows outside the header's grid would go uncounted
+    "min_samples",
 )
 
 
@@ -48,6 +50,8 @@ def read_grid(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     complete = lines[:-1]  # text after the last newline is a line the writer never finished
     if not complete:
         raise DataError(f"{path}: empty or not a grid file")
+    if len(complete) == 1 or not complete[0].startswith('{"'):  # a record, pretty-printed?
+        _refuse_other_record(path, text)
     header = _parse_line(path, 1, complete[0])
     if header.get("kind") != "grid":
         raise DataError(f"{path}: line 1 is not a grid header (not a grid file?)")
@@ -58,13 +62,47 @@ def read_grid(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             f"{path}: grid schema version {header.get('schema_version')}, "
             f"this clusterbench reads {SCHEMA_VERSION}"
         )
-    rows = []
-    for lineno, line in enumerate(complete[1:], start=2):
-        row = _parse_line(path, lineno, line)
-        if "eps" not in row or "min_samples" not in row or "status" not in row:
-            raise DataError(f"{path}: line {lineno} is not a grid row")
-        rows.append(row)
+    missing = [key for key in (*HEADER_KEYS, *IDENTITY) if key not in header]
+    if missing:
+        raise DataError(f"{path}: the grid header lacks {', '.join(missing)}")
+    rows = [
+        _check_row(path, lineno, _parse_line(path, lineno, line))
+        for lineno, line in enumerate(complete[1:], start=2)
+    ]
     return header, rows
+
+
+HEADER_KEYS = ("dataset", "n_train", "created")
+ROW_SCORES = ("ari", "nmi", "rand_index", "silhouette", "noise_fraction", "train_purity")
+
+
+def _check_row(path: Path, lineno: int, row: dict[str, Any]) -> dict[str, Any]:
+    """A row as the writer wrote it, or one line naming what is wrong with it."""
+
+    def number(value: Any) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+
+    problem = None
+    if row.get("status") not in ("ok", "failed"):
+        problem = "status is not ok or failed"
+    elif not number(row.get("eps")) or not isinstance(row.get("min_samples"), int):
+        problem = "eps or min_samples is not a number"
+    elif row["status"] == "ok" and not all(
+        row.get(k) is None or number(row[k]) for k in (*ROW_SCORES, "n_clusters")
+    ):
+        problem = "a score is not a number"
+    if problem:
+        raise DataError(f"{path}: line {lineno} is not a grid row ({problem})")
+    return row
+
+
+def _refuse_other_record(path: Path, text: str) -> None:
+    try:
+        kind = json.loads(text).get("kind")
+    except (json.JSONDecodeError, AttributeError):
+        return  # not a whole JSON document either: the line-by-line reading says what is wrong
+    if kind != "grid":
+        raise DataError(f"{path}: a {kind} record, not a grid file")
 
 
 def upgrade_v1_header(header: dict[str, Any]) -> dict[str, Any]:

@@ -87,6 +87,7 @@ _FROM_GRID = {
     "n_components": ("--pca", "n_components"),
     "seed": ("--seed", "seed"),
 }
+_CHOSEN_BY_GRID = {"eps": "--eps", "min_samples": "--min-samples"}
 
 
 def run_config_from_grid(config: Any, path: Path, given: Collection[str], log: Any) -> Any:
@@ -97,7 +98,15 @@ def run_config_from_grid(config: Any, path: Path, given: Collection[str], log: A
     if config.method != "dbscan":
         raise ConfigError("--from-grid needs --method dbscan")
     header, best = best_config(path)
+    if not best.get("n_clusters"):
+        raise ConfigError(f"{path}: no configuration of the grid found a cluster")
     params = config.params
+    for name, option in _CHOSEN_BY_GRID.items():
+        if name in given and getattr(params, name) != best[name]:
+            raise ConfigError(
+                f"{option} {getattr(params, name)} differs from the grid's best {best[name]} in "
+                f"{path}; leave {option} out to take the grid's"
+            )
     current = {
         "dataset": config.dataset,
         "protocol": config.protocol,
