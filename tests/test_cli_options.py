@@ -4,6 +4,8 @@ defaults that are the library's, tables that are the parsers'."""
 from __future__ import annotations
 
 import argparse
+import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,22 @@ def test_the_readme_tables_are_the_parsers():
             f"README's options of clusterbench {name} differ from the parser; "
             "run python -m clusterbench.cli.doc README.md"
         )
+
+
+def _readme_commands() -> list[str]:
+    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(), flags=re.S)
+    text = "\n".join(blocks).replace("\\\n", " ")
+    return [
+        line.split("#")[0].strip() for line in text.splitlines() if line.startswith("clusterbench ")
+    ]
+
+
+def test_every_command_in_the_readme_parses():
+    commands = _readme_commands()
+    assert len(commands) >= 15  # the examples are found, not skipped
+    parser = doc.build_parser()
+    for line in commands:
+        try:
+            parser.parse_args(shlex.split(line)[1:])
+        except SystemExit:
+            pytest.fail(f"README: {line}")
