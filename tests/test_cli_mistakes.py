@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from clusterbench.cli import main
+from clusterbench.data import LOADERS
 from clusterbench.grid.runner import GridConfig, run_grid
 from clusterbench.grid.spec import GridSpec
 from tests.conftest import idx_bytes, kaggle_csv, write_idx_dir
@@ -42,6 +43,19 @@ MISTAKES = {
         [*DIGITS, "--method", "umap-hdbscan", "--min-cluster-size", "2000"],
         1,
         "--min-cluster-size 2000 exceeds the 1617 training digits",
+    ),
+    "subsample-below-20": (
+        [*DIGITS, "--subsample", "19"],
+        2,
+        "--subsample: expected a number >= 20",
+    ),
+    "idx-without-a-directory": (["run", "--dataset", "idx"], 1, "idx needs --data-dir"),
+    "kaggle-csv-without-a-file": (["run", "--dataset", "kaggle-csv"], 1, "needs --data-file"),
+    "no-canonical-split": ([*DIGITS, "--protocol", "canonical"], 1, "no canonical train/test"),
+    "from-grid-without-dbscan": (
+        [*DIGITS, "--method", "kmeans", "--from-grid", "{grid}"],
+        1,
+        "--from-grid needs --method dbscan",
     ),
     "seed-negative": ([*DIGITS, "--seed", "-1"], 2, "--seed: expected 0 to 4294967295"),
     "seed-too-big": ([*DIGITS, "--seed", str(2**40)], 2, "--seed: expected 0 to 4294967295"),
@@ -193,6 +207,20 @@ MISTAKES = {
 }
 
 
+# Mistakes only the data can reveal; every other one is refused before any data is loaded.
+NEEDS_THE_DATA = {
+    "knn-beyond-the-clustered-digits",
+    "min-cluster-size-beyond-the-data",
+    "pca-beyond-the-pixels",
+    "neighbors-beyond-the-data",
+    "clusters-beyond-the-data",
+    "umap-components-beyond-the-pca",
+    "subsample-beyond-the-data",
+    "no-canonical-split",
+    "kaggle-csv-with-a-lone-digit",
+}
+
+
 @pytest.fixture(scope="module")
 def run_record_file(tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "r.json"
@@ -219,13 +247,21 @@ def digits_grid_file(tmp_path_factory):
     return out
 
 
+def _no_loading(options):
+    raise AssertionError("the data was loaded before the mistake was refused")
+
+
 def _files(directory):
     return {p: p.stat().st_mtime_ns for p in directory.rglob("*") if p.is_file()}
 
 
-@pytest.mark.parametrize(("argv", "status", "message"), MISTAKES.values(), ids=list(MISTAKES))
+@pytest.mark.parametrize(
+    ("case", "argv", "status", "message"),
+    [(k, *v) for k, v in MISTAKES.items()],
+    ids=list(MISTAKES),
+)
 def test_a_mistake_is_one_line(
-    tmp_path, monkeypatch, capsys, digits_grid_file, run_record_file, argv, status, message
+    tmp_path, monkeypatch, capsys, digits_grid_file, run_record_file, case, argv, status, message
 ):
     work = tmp_path / "work"
     work.mkdir()
@@ -248,6 +284,9 @@ def test_a_mistake_is_one_line(
         "idx": work / "idx",
     }
     argv = [word.format(**names) for word in argv]
+    if case not in NEEDS_THE_DATA:
+        for name in LOADERS:  # loading now would be a mistake refused too late
+            monkeypatch.setitem(LOADERS, name, _no_loading)
     before = _files(work)
     try:
         code = main(argv)
@@ -257,9 +296,8 @@ def test_a_mistake_is_one_line(
     assert code == status, err
     assert "Traceback" not in err and "internal error" not in err
     lines = err.strip().splitlines()
-    assert lines[-1].startswith(
-        ("clusterbench: error:", "clusterbench run: error:", "clusterbench")
-    )
-    assert "error:" in lines[-1] and err.count("error:") == 1
+    usage = ("clusterbench: error:", f"clusterbench {argv[0]}: error:")  # argparse's parsers
+    assert lines[-1].startswith("clusterbench: error:" if status == 1 else usage)
+    assert err.count("error:") == 1
     assert message in lines[-1], lines[-1]
     assert _files(work) == before  # nothing written, nothing changed

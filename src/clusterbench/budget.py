@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from clusterbench.backends import select_backend
-from clusterbench.data import default_protocol, load_dataset, make_split
+from clusterbench.data import check_options, default_protocol, load_dataset, make_split
 from clusterbench.errors import ConfigError
 from clusterbench.metrics import contingency_scores, labelling_scores
 from clusterbench.outputs import check_file, make_parent
@@ -54,6 +54,7 @@ def labelling_budget(
     if not clusters or min(clusters) < 1:
         raise ConfigError(f"--cluster-counts {clusters}: expected counts >= 1")
     config.params.check()
+    check_options(config.dataset, config.data)
     backend = select_backend(config.backend)
     log(f"backend: {backend.name} ({backend.reason})")
     environment = Environment.collect(backend)  # before the work: the code as it starts

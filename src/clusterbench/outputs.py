@@ -4,6 +4,7 @@ overwriting another run's file by accident."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from clusterbench.errors import ClusterbenchError
@@ -56,9 +57,14 @@ def write_text(path: Path, text: str, exclusive: bool = False) -> Path:
         while target.exists():
             n += 1
             target = path.with_name(f"{path.stem}-{n}{path.suffix}")
-    tmp = target.with_name(f".{target.name}.tmp")
     try:
-        tmp.write_text(text)
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ClusterbenchError(f"{target}: cannot write ({exc.strerror})") from None
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
         if exclusive:
             os.link(tmp, target)  # fails if another process took the name meanwhile
             tmp.unlink()

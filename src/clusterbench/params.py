@@ -92,8 +92,7 @@ class Params:
         "neighbours of the labelling KNN classifier",
         "K",
         minimum=1,
-        unset="the method's: the study's 50; 5 for the umap-* methods, chosen on a validation "
-        "split of the training digits",
+        unset="the method's",
     )
     seed: int = _option(
         137, "--seed", int, "seed of the split, the samples and the estimators", "S", 0, MAX_SEED

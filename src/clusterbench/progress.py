@@ -5,9 +5,18 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+_quiet = False
+
+
+def set_quiet(quiet: bool) -> None:
+    """--quiet: no bars either (the CLI sets it once, before any work)."""
+    global _quiet
+    _quiet = quiet
+
 
 def on_terminal() -> bool:
-    return sys.stderr.isatty()
+    """Whether live progress may be drawn: stderr is a terminal and nobody asked for quiet."""
+    return not _quiet and sys.stderr.isatty()
 
 
 def progress_bar(total: int, desc: str, unit: str) -> Any:

@@ -301,11 +301,10 @@ class StudyRecord:
     KINDS: ClassVar[tuple[str, ...]] = ("grid-engines", "umap-defaults", "threshold-margins")
 
     def write_into(self, out_dir: Path) -> Path:
-        """Write <out_dir>/<kind>-<host>-<date>.json; return its path."""
+        """Write <out_dir>/<kind>-<host>-<date>.json (never over another run's); its path."""
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"{self.kind}-{self.environment.host}-{self.created[:10]}.json"
-        write_record(self, path)
-        return path
+        return write_record(self, path, exclusive=True)  # a second run that day: -2
 
     def to_json(self) -> dict[str, Any]:
         return _plain(self)

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clusterbench.backends import select_backend
-from clusterbench.data import DataOptions, Split, default_protocol, load_dataset, make_split
+from clusterbench.data import (
+    DataOptions,
+    Split,
+    check_options,
+    default_protocol,
+    load_dataset,
+    make_split,
+)
 from clusterbench.errors import ConfigError
 from clusterbench.metrics import clustering_scores, labelling_scores
 from clusterbench.params import DEFAULT_PCA, with_pca_for
@@ -95,6 +102,7 @@ def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
     (the same overhead), and the record keeps the cold run's peaks per stage.
     """
     config.params.check()
+    check_options(config.dataset, config.data)
     backend = select_backend(config.backend)
     log(f"backend: {backend.name} ({backend.reason})")
     environment = Environment.collect(backend)  # before the work: the code as it starts

@@ -10,6 +10,7 @@ from clusterbench.budget import DEFAULT_CLUSTER_COUNTS, DEFAULT_METHOD
 from clusterbench.cli import options
 from clusterbench.cli.parsing import counts
 from clusterbench.params import Params
+from clusterbench.registry import METHODS
 from clusterbench.runner import RunConfig
 
 DEFAULTS = RunConfig(method=DEFAULT_METHOD)
@@ -31,7 +32,9 @@ def add_parser(sub: Any) -> None:
         metavar="K,K,...",
         help="the numbers of clusters of the curve",
     )
-    names = [name for name in Params.options() if name != "n_clusters"]
+    takes_k = [m for m in METHODS.values() if "n_clusters" in m.params]
+    used = {"n_components", "knn", "seed"} | {name for m in takes_k for name in m.params}
+    names = [name for name in Params.options() if name in used and name != "n_clusters"]
     options.add_params(g, names, DEFAULTS.params)
     options.add(g, "backend", default=DEFAULTS.backend)
     o = p.add_argument_group("output")

@@ -44,7 +44,7 @@ def add_parser(sub: Any) -> None:
         type=value_of(RATIO),
         metavar="R",
         help="also fail when B's warm median time is more than R times A's and the two warm "
-        "ranges do not overlap (runs and pipeline cases with warm runs; default: off)",
+        "ranges do not overlap (runs and pipeline cases with warm runs) (default: off)",
     )
     p.set_defaults(handler=handle)
 

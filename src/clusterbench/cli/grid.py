@@ -71,7 +71,7 @@ def add_parser(sub: Any) -> None:
         "--workers",
         type=value_of(POSITIVE),
         metavar="N",
-        help="local workers (default: one per core; on the GPU one per device)",
+        help="local workers (default: the cores / --threads-per-worker; on the GPU one per device)",
     )
     d.add_argument(
         "--threads-per-worker",

@@ -15,6 +15,7 @@ from clusterbench import __version__
 from clusterbench.cli import bench, budget, compare, data, grid, report, run
 from clusterbench.cli.parsing import OneLineParser
 from clusterbench.errors import ClusterbenchError
+from clusterbench.progress import set_quiet
 
 COMMANDS = (run, budget, grid, bench, report, compare, data)
 REPORT_BUGS = "the issue tracker of the clusterbench repository"
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    set_quiet(getattr(args, "quiet", False))
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)

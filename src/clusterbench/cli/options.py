@@ -16,8 +16,11 @@ from typing import Any
 from clusterbench.backends import BACKENDS
 from clusterbench.cli.parsing import POSITIVE, value_of
 from clusterbench.data import LOADERS, PROTOCOLS, DataOptions
-from clusterbench.params import Params
+from clusterbench.data.protocols import MIN_SUBSAMPLE
+from clusterbench.params import Option, Params
 from clusterbench.registry import METHODS
+
+SUBSAMPLE = Option("--subsample", int, "", minimum=MIN_SUBSAMPLE)
 
 
 def _method_help() -> str:
@@ -39,7 +42,7 @@ SHARED: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         {
             "type": Path,
             "metavar": "DIR",
-            "help": "directory of the four IDX files (mnist: else $CLUSTERBENCH_DATA_DIR, "
+            "help": "directory of the four IDX files (default: for mnist $CLUSTERBENCH_DATA_DIR, "
             "else the user cache, downloading there)",
         },
     ),
@@ -55,7 +58,7 @@ SHARED: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "subsample": (
         ("--subsample",),
         {
-            "type": value_of(POSITIVE),
+            "type": value_of(SUBSAMPLE),
             "metavar": "N",
             "help": "keep a stratified, seeded N training digits (test digits in proportion)",
         },
@@ -97,7 +100,7 @@ def add(group: Any, name: str, default: Any = None, help: str | None = None) -> 
     if default is not None:
         kwargs["default"] = default
     if help:
-        kwargs["help"] = f"{kwargs['help']}; {help}"
+        kwargs["help"] += f" {help}" if help.startswith("(") else f"; {help}"
     group.add_argument(*flags, **kwargs)
 
 
@@ -108,6 +111,14 @@ def _used_by(name: str) -> str:
     return f" [{', '.join(users)}]"
 
 
+def _knn_defaults() -> str:
+    """Each method's own KNN default, from the registry."""
+    by_k: dict[int, list[str]] = {}
+    for method in METHODS.values():
+        by_k.setdefault(method.knn, []).append(method.name)
+    return ": " + "; ".join(f"{k} for {', '.join(names)}" for k, names in by_k.items())
+
+
 def add_params(group: Any, names: Iterable[str], defaults: Params | dict[str, Any]) -> None:
     """Add the Params options `names`, with their defaults from `defaults`."""
     options = Params.options()
@@ -116,7 +127,7 @@ def add_params(group: Any, names: Iterable[str], defaults: Params | dict[str, An
         default = defaults[name] if isinstance(defaults, dict) else getattr(defaults, name)
         help_text = option.help + _used_by(name)
         if default is None:
-            help_text += f" (default: {option.unset})"
+            help_text += f" (default: {option.unset}{_knn_defaults() if name == 'knn' else ''})"
         group.add_argument(
             option.flag,
             dest=name,
@@ -134,7 +145,7 @@ def add_data(parser: argparse.ArgumentParser, config: Any) -> None:
     add(group, "dataset", default=config.dataset)
     add(group, "data_dir")
     add(group, "data_file")
-    unset = "default: canonical where there is one, else seed"
+    unset = "(default: canonical where there is one, else seed)"
     add(group, "protocol", default=config.protocol, help=None if config.protocol else unset)
     add(group, "subsample", default=config.subsample)
 

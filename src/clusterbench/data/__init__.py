@@ -1,6 +1,6 @@
 """The data layer: verified loaders for MNIST and friends, and the train/test protocols."""
 
-from clusterbench.data.datasets import LOADERS, DataOptions, Dataset, load_dataset
+from clusterbench.data.datasets import LOADERS, DataOptions, Dataset, check_options, load_dataset
 from clusterbench.data.protocols import PROTOCOLS, Split, default_protocol, make_split
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "DataOptions",
     "Dataset",
     "Split",
+    "check_options",
     "default_protocol",
     "load_dataset",
     "make_split",

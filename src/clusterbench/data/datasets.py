@@ -86,8 +86,7 @@ def load_mnist(options: DataOptions) -> Dataset:
 
 def load_idx(options: DataOptions) -> Dataset:
     """Any dataset in MNIST's four-file IDX layout: structural checks, no checksum."""
-    if options.data_dir is None:
-        raise ConfigError("--dataset idx needs --data-dir DIR holding the four IDX files")
+    assert options.data_dir is not None  # check_options
     return _from_idx_dir("idx", options.data_dir, verify=False)
 
 
@@ -111,8 +110,7 @@ def _csv_error(path: Path, rows: list[str]) -> DataError:
 def load_kaggle_csv(options: DataOptions) -> Dataset:
     """Kaggle "digit-recognizer" train.csv: a `label` column then 784 pixel columns."""
     path = options.data_file
-    if path is None:
-        raise ConfigError("--dataset kaggle-csv needs --data-file PATH (Kaggle's train.csv)")
+    assert path is not None  # check_options
     text = files.read_text(path)
     rows = [r for r in text.splitlines() if r.strip()]
     if not rows:
@@ -181,6 +179,10 @@ def check_options(name: str, options: DataOptions) -> None:
         raise ConfigError(f"--data-dir is for --dataset mnist or idx, not {name}")
     if options.data_file is not None and name != "kaggle-csv":
         raise ConfigError(f"--data-file is for --dataset kaggle-csv, not {name}")
+    if name == "idx" and options.data_dir is None:
+        raise ConfigError("--dataset idx needs --data-dir DIR holding the four IDX files")
+    if name == "kaggle-csv" and options.data_file is None:
+        raise ConfigError("--dataset kaggle-csv needs --data-file PATH (Kaggle's train.csv)")
 
 
 def load_dataset(name: str, options: DataOptions) -> Dataset:

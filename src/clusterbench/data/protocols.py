@@ -10,6 +10,7 @@ from sklearn.model_selection import train_test_split
 from clusterbench.data.datasets import Dataset
 from clusterbench.errors import ConfigError, DataError
 
+MIN_SUBSAMPLE = 20  # two digits per class, at least
 SEED_PROTOCOL_DIGITS = 42_000  # the size of Kaggle's labelled digit-recognizer set
 SEED_PROTOCOL_TEST_FRACTION = 0.1
 PROTOCOLS = ("canonical", "seed")
@@ -72,8 +73,8 @@ def make_split(dataset: Dataset, protocol: str, seed: int, subsample: int | None
     else:
         raise ConfigError(f"unknown protocol {protocol!r}; choose from {', '.join(PROTOCOLS)}")
     if subsample is not None:
-        if subsample < 20:
-            raise ConfigError(f"--subsample {subsample} is too small; use at least 20")
+        if subsample < MIN_SUBSAMPLE:
+            raise ConfigError(f"--subsample {subsample}: use at least {MIN_SUBSAMPLE}")
         if subsample > len(y_train):
             raise ConfigError(
                 f"--subsample {subsample} exceeds the {len(y_train)} training digits of "

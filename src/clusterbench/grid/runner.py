@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from clusterbench.backends import Backend, select_backend
-from clusterbench.data import DataOptions, load_dataset, make_split
+from clusterbench.data import DataOptions, check_options, load_dataset, make_split
 from clusterbench.errors import ConfigError
 from clusterbench.grid.spec import GridSpec, config_key
 from clusterbench.grid.store import GridStore, check_target, read_grid
@@ -71,11 +71,11 @@ class GridConfig:
         if remote and self.dask.workers is not None:
             raise ConfigError("--workers sizes a local cluster; a running scheduler has its own")
         cores = os.cpu_count() or 1
-        if (self.dask.workers or 1) * self.dask.threads_per_worker > MAX_OVERSUBSCRIPTION * cores:
+        threads = (self.dask.workers or 1) * self.dask.threads_per_worker
+        if not remote and threads > MAX_OVERSUBSCRIPTION * cores:
             raise ConfigError(
-                f"--workers {self.dask.workers} x --threads-per-worker "
-                f"{self.dask.threads_per_worker} is more than {MAX_OVERSUBSCRIPTION} per core of "
-                f"this machine's {cores}"
+                f"{threads} local threads (--workers x --threads-per-worker) are more than "
+                f"{MAX_OVERSUBSCRIPTION} per core of this machine's {cores}"
             )
         if self.out.suffix.lower() == ".png":
             raise ConfigError(f"--jsonl {self.out}: the heatmap goes beside it as .png; use .jsonl")
@@ -193,6 +193,23 @@ def prepare(config: GridConfig, backend: Backend, log: Log) -> tuple[Any, Any, d
     return np.ascontiguousarray(X, dtype=np.float32), split.y_train, header
 
 
+def _remote(config: GridConfig) -> bool:
+    return config.scheduler != "local" or config.scheduler_file is not None
+
+
+def _remote_client(config: GridConfig) -> Any:
+    """A client of the running scheduler, or one line saying why there is none."""
+    from distributed import Client
+
+    where = config.scheduler_file or config.scheduler
+    try:
+        if config.scheduler_file is not None:
+            return Client(scheduler_file=str(config.scheduler_file), timeout="30s")
+        return Client(config.scheduler, timeout="30s")
+    except (OSError, ValueError, TypeError) as exc:  # unreachable, refused, malformed
+        raise ConfigError(f"cannot reach the Dask scheduler {where}: {exc}") from None
+
+
 @contextmanager
 def dask_client(config: GridConfig, backend: Backend, log: Log) -> Iterator[Any]:
     """A client of the given scheduler, or of a local cluster started for this run."""
@@ -200,15 +217,8 @@ def dask_client(config: GridConfig, backend: Backend, log: Log) -> Iterator[Any]
 
     cluster = None
     engine = ENGINES[config.engine]
-    if config.scheduler_file is not None or config.scheduler != "local":
-        where = config.scheduler_file or config.scheduler
-        try:
-            if config.scheduler_file is not None:
-                client = Client(scheduler_file=str(config.scheduler_file), timeout="30s")
-            else:
-                client = Client(config.scheduler, timeout="30s")
-        except (OSError, ValueError, TypeError) as exc:  # unreachable, refused, malformed
-            raise ConfigError(f"cannot reach the Dask scheduler {where}: {exc}") from None
+    if _remote(config):
+        client = _remote_client(config)
     else:
         options = replace(config.dask, processes=config.dask.processes and not engine.in_process)
         cluster = backend.build(CLUSTERS["local"], options)
@@ -283,6 +293,7 @@ class GridOutcome:
 def run_grid(config: GridConfig, log: Log) -> GridOutcome:
     """Run what is missing from `config.out`, then summarise the whole file."""
     config.check()
+    check_options(config.dataset, config.data)
     backend = select_backend(config.backend)
     known = {
         "dataset": config.dataset,
@@ -297,6 +308,8 @@ def run_grid(config: GridConfig, log: Log) -> GridOutcome:
         "min_samples": list(config.spec.min_samples),
     }
     check_target(config.out, config.resume, known)
+    if _remote(config):
+        _remote_client(config).close()  # reachable? Before loading, not after the PCA
     log(f"backend: {backend.name} ({backend.reason})")
     environment = Environment.collect(backend)  # before the work: the code as it starts
     timer = StageTimer(backend.synchronize, memory=True, device=backend.device_memory)
