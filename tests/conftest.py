@@ -76,6 +76,30 @@ def kaggle_csv(rows: int = 20, seed: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
+# CLUSTERBENCH_FAKE_GPU=1 runs the whole suite as on a GPU machine: a usable "GPU", the strict
+# fake device of tests/fake_device.py, which `--backend auto` picks. That is how the tests that
+# mean "no GPU here" are found (they must force --backend cpu or carry `no_gpu`).
+FAKE_GPU = bool(os.environ.get("CLUSTERBENCH_FAKE_GPU"))
+
+
+@pytest.fixture(autouse=True)
+def _fake_gpu_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    if FAKE_GPU:
+        from tests import fake_device
+
+        fake_device.install(monkeypatch)
+
+
+def _usable_gpu() -> bool:
+    from clusterbench.backends import probe_gpu
+
+    return FAKE_GPU or probe_gpu().usable
+
+
+# A test that means "no GPU here" (auto falls back to the CPU) skips on a GPU machine.
+no_gpu = pytest.mark.skipif(_usable_gpu(), reason="a usable GPU is present: auto picks it")
+
+
 def require_gpu_packages() -> None:
     """Skip (fail under CLUSTERBENCH_STRICT) where the `gpu` extra is not installed."""
     import importlib.util
@@ -92,6 +116,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Tests marked `gpu` skip, with the probe's reason, where no usable GPU is found."""
     gpu_items = [item for item in items if "gpu" in item.keywords]
     if not gpu_items:
+        return
+    if FAKE_GPU:
+        for item in gpu_items:
+            item.add_marker(pytest.mark.skip(reason="CLUSTERBENCH_FAKE_GPU: a fake, not a GPU"))
         return
     from clusterbench.backends import probe_gpu
 

@@ -11,7 +11,7 @@ import pytest
 
 from clusterbench.cli import main
 from clusterbench.record import load_record
-from tests.conftest import idx_bytes, kaggle_csv, write_idx_dir
+from tests.conftest import idx_bytes, kaggle_csv, no_gpu, write_idx_dir
 
 
 def _fails_in_one_line(capsys, argv, message) -> str:
@@ -134,16 +134,17 @@ def test_the_offline_sample_runs_with_the_defaults(capsys, tmp_path):
 def test_run_prints_a_table_and_writes_the_record(capsys, tmp_path):
     out = tmp_path / "r.json"
     argv = ["run", "--dataset", "digits", "--pca", "20", "--method", "kmeans", "--json", str(out)]
-    assert main(argv) == 0
+    assert main([*argv, "--backend", "cpu"]) == 0
     printed = capsys.readouterr()
     assert "test accuracy" in printed.out and "confusion matrix" in printed.out
-    assert "backend: cpu" in printed.err
+    assert "backend: cpu (requested with --backend cpu)" in printed.err
     record = load_record(out)
     assert record.method == "kmeans" and record.data.dataset == "digits"
     assert f"{record.metrics['test_accuracy']:.4f}" in printed.out
     assert "peak memory (MiB)   transfer" in printed.out and "warm runs" not in printed.out
 
 
+@no_gpu
 def test_backend_auto_says_why_it_chose_the_cpu(capsys):
     assert main(["run", "--dataset", "digits", "--pca", "10", "--method", "kmeans"]) == 0
     lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("backend:")]

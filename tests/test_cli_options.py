@@ -87,7 +87,7 @@ def test_a_changed_default_would_be_caught():
 
 # Options whose default of None leaves the value to the library or the data: said in words.
 WORDED = {"--pca", "--knn", "--protocol", "--data-dir", "--workers", "--batch-size", "--plot"}
-WORDED |= {"--time-tol"}
+WORDED |= {"--time-tol", "--accuracy-tol", "--ari-tol"}
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
@@ -111,8 +111,8 @@ def test_the_readme_tables_are_the_parsers():
     found = doc.readme_blocks(README.read_text())
     for name, block in doc.blocks().items():
         assert found.get(name) == block, (
-            f"README's options of clusterbench {name} differ from the parser; "
-            "run python -m clusterbench.cli.doc README.md"
+            f"README's {name} table differs from the code; run python -m clusterbench.cli.doc "
+            "README.md"
         )
 
 

@@ -49,7 +49,7 @@ def test_a_budget_curve_five_points_off_at_one_k_fails(tmp_path, capsys):
     b = write(tmp_path / "b.json", budget_case({10: 0.86, 20: 0.91, 50: 0.97}))
     assert main(["compare", a, b]) == 1
     out = capsys.readouterr().out
-    assert "K=20 test_accuracy differs by 0.0500 (tolerance 0.02)" in out
+    assert "K=20 test_accuracy differs by 0.0500 (tolerance 0.01)" in out
     assert "K=10" in out and "K=50" in out and "K=10 test_accuracy differs" not in out
 
 
@@ -193,3 +193,15 @@ def test_real_run_records_compare(tmp_path):
         assert main([*argv, *extra, "--json", str(tmp_path / f"{name}.json")]) == 0
     assert main(["compare", str(tmp_path / "a.json"), str(tmp_path / "b.json")]) == 0
     assert main(["compare", str(tmp_path / "a.json"), str(tmp_path / "c.json")]) == 1  # seed
+
+
+@pytest.mark.parametrize(
+    ("method", "gap", "status"),
+    [("kmeans", 0.025, 1), ("umap-hdbscan", 0.025, 0), ("umap-hdbscan", 0.035, 1)],
+)
+def test_each_method_gets_its_tolerance(tmp_path, capsys, method, gap, status):
+    """The policy of clusterbench/tolerances.py: 2 points for kmeans, 3 for umap-hdbscan."""
+    a = write(tmp_path / "a.json", run_case(method, 1.0, 0.90, 0.80))
+    b = write(tmp_path / "b.json", run_case(method, 1.0, 0.90 - gap, 0.80))
+    assert main(["compare", a, b]) == status
+    assert main(["compare", a, b, "--accuracy-tol", "0.05"]) == 0  # the user's, for all methods

@@ -146,17 +146,19 @@ def recorded_calls() -> dict[str, dict[str, set[str]]]:
             runner.run(
                 RunConfig(dataset="digits", method=method, params=params), log=lambda _: None
             )
-        with tempfile.TemporaryDirectory() as tmp:  # the grid's client side: the sweep's graph
-            grid_runner.run_grid(
-                grid_runner.GridConfig(
-                    dataset="digits",
-                    n_components=20,
-                    spec=GridSpec.parse("1:2:2", "2:12:5"),
-                    dask=DaskOptions(workers=1, processes=False),
-                    out=Path(tmp) / "grid.jsonl",
-                ),
-                log=lambda _: None,
-            )
+        for engine in ("sweep", "loop"):  # the grid's client side: the graph; the loop's cluster
+            with tempfile.TemporaryDirectory() as tmp:
+                grid_runner.run_grid(
+                    grid_runner.GridConfig(
+                        dataset="digits",
+                        n_components=20,
+                        spec=GridSpec.parse("1:2:2", "2:12:5"),
+                        dask=DaskOptions(workers=1, processes=False),
+                        out=Path(tmp) / "grid.jsonl",
+                        engine=engine,
+                    ),
+                    log=lambda _: None,
+                )
     finally:
         mp.undo()
     return backend.calls

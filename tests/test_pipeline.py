@@ -64,7 +64,7 @@ def test_no_cluster_is_reported_not_crashed(digits_split):
 
 def test_record_has_the_documented_fields():
     record = run(
-        RunConfig(dataset="digits", method="kmeans", params=Params(n_components=20)),
+        RunConfig(dataset="digits", method="kmeans", params=Params(n_components=20), backend="cpu"),
         log=lambda _: None,
     )
     d = record.to_json()

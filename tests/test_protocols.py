@@ -50,5 +50,5 @@ def test_canonical_needs_a_dataset_with_its_own_split():
 
 def test_tiny_subsample_is_refused():
     digits = load_dataset("digits", DataOptions())
-    with pytest.raises(ConfigError, match="too small"):
+    with pytest.raises(ConfigError, match="--subsample 5: use at least 20"):
         make_split(digits, "seed", seed=137, subsample=5)

@@ -44,6 +44,12 @@ class Backend:
         """The device's memory readings for the peak-memory sampler (none on the CPU)."""
         return {}
 
+    def free_memory(self) -> int:
+        """Bytes free where this backend's arrays live (the host's available memory here)."""
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+
     def build(self, pair: Pair, params: Params | DaskOptions) -> Any:
         """An estimator (or cluster) for `pair` on this backend, configured from `params`."""
         return pair.on(self.name).build(params)
@@ -59,12 +65,23 @@ class GpuProbe:
     reason: str
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
 def probe_gpu() -> GpuProbe:
-    """Can this machine run the GPU backend? Cheapest checks first: CuPy, a device, then cuML."""
+    """Can this machine run the GPU backend? Cheapest checks first: CuPy, a device, then cuML.
+
+    Any failure (a missing package, a CUDA library or driver that does not load, no device) is
+    "not usable", with the exception's class and first line as the reason: `--backend auto`
+    then falls back to the CPU instead of crashing."""
     try:
         cupy = importlib.import_module("cupy")
     except ImportError:
         return GpuProbe(False, "package missing: cupy (install clusterbench[gpu])")
+    except Exception as exc:  # a CUDA library that does not load, a broken install
+        return GpuProbe(False, f"cupy does not import ({_first_line(exc)})")
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # CuPy raises CUDARuntimeError, or CUDADriverError without a driver
@@ -78,6 +95,8 @@ def probe_gpu() -> GpuProbe:
         importlib.import_module("cuml")
     except ImportError:
         return GpuProbe(False, "package missing: cuml (install clusterbench[gpu])")
+    except Exception as exc:  # e.g. OSError from a CUDA library, RuntimeError from the driver
+        return GpuProbe(False, f"cuml does not import ({_first_line(exc)})")
     return GpuProbe(True, f"{count} CUDA device(s) found, cuml and cupy import")
 
 

@@ -28,17 +28,29 @@ from clusterbench.record import (
     kind_of,
     load_record,
 )
+from clusterbench.tolerances import for_method
 
 # Grid header fields that make two grids' rows comparable: a resumable file's identity, but for
-# the backend and engine, which is what a comparison of two grids usually varies.
-GRID_SAME = tuple(k for k in IDENTITY if k not in ("backend", "engine"))
+# the backend and engine, which is what a comparison of two grids usually varies, and the grid's
+# extent (configurations are compared where both grids have them).
+GRID_SAME = tuple(k for k in IDENTITY if k not in ("backend", "engine", "eps", "min_samples"))
 
 
 @dataclass(frozen=True)
 class Tolerances:
-    accuracy: float = 0.02
-    ari: float = 0.03
+    """What the user set; None leaves a gap to the method's tolerance (tolerances.py)."""
+
+    accuracy: float | None = None
+    ari: float | None = None
     time: float | None = None  # largest allowed ratio of B's warm median to A's
+
+    def of(self, method: str) -> tuple[float, float]:
+        """The accuracy and ARI gaps allowed for `method`."""
+        policy = for_method(method)
+        return (
+            policy.accuracy if self.accuracy is None else self.accuracy,
+            policy.ari if self.ari is None else self.ari,
+        )
 
 
 @dataclass
@@ -95,11 +107,11 @@ def _timing(c: Comparison, case: str, a: Timing, b: Timing, tol: float | None) -
 def _run(c: Comparison, case: str, a: RunRecord, b: RunRecord, tol: Tolerances) -> None:
     for what in ("fingerprint", "protocol", "subsample", "seed"):
         c.same(case, what, getattr(a.data, what), getattr(b.data, what))
+    c.same(case, "method", a.method, b.method)
     c.same(case, "params", a.params, b.params)
-    c.score(
-        case, "test_accuracy", a.metrics["test_accuracy"], b.metrics["test_accuracy"], tol.accuracy
-    )
-    c.score(case, "ari", a.metrics["ari"], b.metrics["ari"], tol.ari)
+    accuracy, ari = tol.of(a.method)
+    c.score(case, "test_accuracy", a.metrics["test_accuracy"], b.metrics["test_accuracy"], accuracy)
+    c.score(case, "ari", a.metrics["ari"], b.metrics["ari"], ari)
     _timing(c, case, a.timing, b.timing, tol.time)
     c.lines.append(f"{case:<14} {'backend':<22} {a.backend:>12} {b.backend:>12}")
 
@@ -111,14 +123,14 @@ def _budget(c: Comparison, case: str, a: BudgetRecord, b: BudgetRecord, tol: Tol
     pa, pb = {p.clusters: p for p in a.points}, {p.clusters: p for p in b.points}
     if set(pa) != set(pb):
         c.problems.append(f"{case}: cluster counts differ ({sorted(pa)} vs {sorted(pb)})")
+    accuracy, _ = tol.of(a.method)
     for k in sorted(set(pa) & set(pb)):
-        c.score(
-            case, f"K={k} test_accuracy", pa[k].test_accuracy, pb[k].test_accuracy, tol.accuracy
-        )
+        c.score(case, f"K={k} test_accuracy", pa[k].test_accuracy, pb[k].test_accuracy, accuracy)
 
 
 def _grid(c: Comparison, case: str, a: GridRecord, b: GridRecord, tol: Tolerances) -> None:
     """Per configuration: the same status, and ARI within tolerance; one line per grid."""
+    _, ari_tol = tol.of("dbscan")
     for what in GRID_SAME:
         c.same(case, what, a.header.get(what), b.header.get(what))
     ra = {config_key(r["eps"], r["min_samples"]): r for r in a.rows}
@@ -139,20 +151,20 @@ def _grid(c: Comparison, case: str, a: GridRecord, b: GridRecord, tol: Tolerance
         gaps.append(gap)
         if gap > worst[1]:
             worst = (key, gap)
-        if gap > tol.ari:
+        if gap > ari_tol:
             c.problems.append(
                 f"{case}: eps {key[0]}, min_samples {key[1]}: ari differs by {gap:.4f} "
-                f"(tolerance {tol.ari})"
+                f"(tolerance {ari_tol})"
             )
     c.compared += len(gaps)
     if gaps:
         where = f" at eps {worst[0][0]}, min_samples {worst[0][1]}" if worst[0] else ""
         c.lines.append(
             f"{case:<14} {'ari per configuration':<22} {len(gaps)} compared, largest gap "
-            f"{worst[1]:.4f}{where}, {sum(g > tol.ari for g in gaps)} beyond {tol.ari}"
+            f"{worst[1]:.4f}{where}, {sum(g > ari_tol for g in gaps)} beyond {ari_tol}"
         )
     score = a.header["score"]
-    c.score(case, f"best {score}", _best(a), _best(b), tol.ari)  # ARI, NMI, silhouette alike
+    c.score(case, f"best {score}", _best(a), _best(b), ari_tol)  # ARI, NMI, silhouette alike
 
 
 def _best(grid: GridRecord) -> float | None:
@@ -165,7 +177,8 @@ def _engines(c: Comparison, case: str, a: StudyRecord, b: StudyRecord, tol: Tole
     ra, rb = a.results, b.results
     c.same(case, "fingerprint", ra["dataset_fingerprint"], rb["dataset_fingerprint"])
     c.same(case, "grid", ra["grid"], rb["grid"])
-    c.score(case, "sweep best ari", ra["sweep"]["best"]["ari"], rb["sweep"]["best"]["ari"], tol.ari)
+    _, ari_tol = tol.of("dbscan")
+    c.score(case, "sweep best ari", ra["sweep"]["best"]["ari"], rb["sweep"]["best"]["ari"], ari_tol)
     for r, side in ((ra, "A"), (rb, "B")):
         same = r["identical_labels"]
         if same["identical"] != same["checked"]:

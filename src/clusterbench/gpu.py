@@ -36,6 +36,11 @@ class GpuBackend(Backend):
             "device_pool_used_bytes": int(cp.get_default_memory_pool().used_bytes()),
         }
 
+    def free_memory(self) -> int:
+        """Bytes free on the device (cuML allocates outside CuPy's pool, so ask the driver)."""
+        free, _ = cp.cuda.runtime.memGetInfo()
+        return int(free)
+
     def environment(self) -> dict[str, Any]:
         device = cp.cuda.runtime.getDevice()
         props = cp.cuda.runtime.getDeviceProperties(device)

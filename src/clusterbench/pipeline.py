@@ -95,14 +95,14 @@ class ClusterThenLabel:
             )
             raw = backend.build(row, params).fit_predict(points)
             ids = xp.asarray(raw).astype(xp.int64)
-        n_clusters = int(ids.max()) + 1 if ids.size else 0
+        n_clusters = int(backend.to_host(ids.max())) + 1 if ids.size else 0
         if n_clusters <= 0:
             raise NoClusterError(
                 f"{self.method} found no cluster: every training digit is noise "
                 f"({_describe(self.method, params)}); try {row.noise_hint}"
             )
         member = ids >= 0
-        n_members = int(member.sum())
+        n_members = int(backend.to_host(member.sum()))
         if params.knn > n_members:
             raise NoClusterError(
                 f"--knn {params.knn} exceeds the {n_members} training digits {self.method} "

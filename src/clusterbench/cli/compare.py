@@ -37,7 +37,8 @@ def add_parser(sub: Any) -> None:
             type=value_of(TOLERANCE),
             default=default,
             metavar="TOL",
-            help=f"largest allowed {what} gap",
+            help=f"largest allowed {what} gap, for every method (default: each method's "
+            "tolerance, README: Tolerances)",
         )
     p.add_argument(
         "--time-tol",

@@ -106,6 +106,7 @@ class LoopEngine:
 
     name = "loop"
     task = staticmethod(loop_batch)
+    cluster_on_device = True  # each task fits DBSCAN on the backend: dask-cuda on the GPU
     in_process = False  # worker processes: scikit-learn's DBSCAN holds the GIL in places
     retry_singly = True  # a batch whose worker keeps dying is retried one configuration a task
 
@@ -124,11 +125,13 @@ class SweepEngine:
     """Every eps of a min_samples from one neighbour graph: one Dask task per min_samples.
 
     The graph is built on the backend (scikit-learn's exact distances on the CPU, cuML's radius
-    query on the GPU); the union-find sweep over it runs on the host CPU.
+    query on the GPU); the union-find sweep over it runs on the host's cores, in a local CPU
+    cluster on every backend, so a GPU grid's time is the GPU's graph plus the host's sweep.
     """
 
     name = "sweep"
     task = staticmethod(sweep_batch)
+    cluster_on_device = False  # the union-find sweep is host work: CPU workers on any backend
     in_process = True  # threads share the graph; the sweep kernel releases the GIL
     retry_singly = False  # one min_samples is one sweep: it cannot be split
 
@@ -140,8 +143,9 @@ class SweepEngine:
         from clusterbench.grid.sweep import check_graph_fits
 
         eps_max = max(e for e, _ in todo)
-        budget = psutil.virtual_memory().available // 2
-        need = check_graph_fits(X, eps_max, budget)
+        need = check_graph_fits(X, eps_max, psutil.virtual_memory().available // 2)
+        if backend.name != "cpu":  # built on the device first: it must fit there too
+            check_graph_fits(X, eps_max, backend.free_memory() // 2, "free on the device")
         log(f"sweep: neighbour graph up to eps {eps_max:g}, about {need / 2**20:.0f} MiB ...")
         start = time.perf_counter()
         graph = backend.function(STEPS["neighbour_graph"])(X, eps_max, n_jobs=-1)
@@ -221,7 +225,8 @@ def dask_client(config: GridConfig, backend: Backend, log: Log) -> Iterator[Any]
         client = _remote_client(config)
     else:
         options = replace(config.dask, processes=config.dask.processes and not engine.in_process)
-        cluster = backend.build(CLUSTERS["local"], options)
+        on = backend if engine.cluster_on_device else Backend("the sweep's host work")
+        cluster = on.build(CLUSTERS["local"], options)
         client = Client(cluster)
     try:
         workers = len(client.scheduler_info()["workers"])

@@ -59,13 +59,15 @@ def estimate_graph_bytes(X: np.ndarray, eps_max: float, seed: int = 0) -> int:
     return int(counts.mean() * len(X) * GRAPH_BYTES_PER_EDGE)
 
 
-def check_graph_fits(X: np.ndarray, eps_max: float, budget_bytes: int) -> int:
+def check_graph_fits(
+    X: np.ndarray, eps_max: float, budget_bytes: int, where: str = "available"
+) -> int:
     """Refuse, in one line, a grid whose neighbour graph would not fit in `budget_bytes`."""
     need = estimate_graph_bytes(X, eps_max)
     if need > budget_bytes:
         raise ConfigError(
             f"the neighbour graph up to eps {eps_max:g} needs about {need / 2**30:.1f} GiB, more "
-            f"than the {budget_bytes / 2**30:.1f} GiB available; use a smaller maximum eps or "
+            f"than the {budget_bytes / 2**30:.1f} GiB {where}; use a smaller maximum eps or "
             "--subsample N"
         )
     return need

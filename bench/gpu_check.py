@@ -1,0 +1,163 @@
+"""The GPU check for a rented GPU machine: every step runs whatever another one did.
+
+    python bench/gpu_check.py DATA_DIR [--out DIR] [--subsample N] [--repeat N]
+
+Steps: the GPU tests (pytest -m gpu); every method on both backends (full MNIST, canonical
+split, or --subsample N) with `clusterbench compare` of the two records, which applies the
+tolerance policy (clusterbench/tolerances.py); the study's DBSCAN grid and the labelling-budget
+curve on the GPU. Then a summary table (summary.md), one archive of the folder (OUT.tgz), and
+exit status 1 if any step failed. Each step's output is in its own log file in OUT.
+
+The commands it calls are $CLUSTERBENCH (default: clusterbench) and $PYTEST (default: this
+Python's pytest), so that a test can run the whole script against stubs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import tarfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from clusterbench.errors import ClusterbenchError
+from clusterbench.record import RunRecord, load_record
+from clusterbench.registry import METHODS
+
+SLOW_ON_CPU = {"umap-kmeans", "umap-spectral", "umap-hdbscan"}  # seeded UMAP is serial
+
+
+@dataclass
+class Step:
+    name: str
+    ok: bool
+    seconds: float
+    log: Path
+
+
+def _command(variable: str, default: str) -> list[str]:
+    return shlex.split(os.environ.get(variable, default))
+
+
+def run_step(name: str, argv: list[str], out: Path, timeout: float) -> Step:
+    """Run one step to its log file; a failure, a timeout or a missing command is recorded."""
+    log = out / f"{name}.log"
+    start = time.perf_counter()
+    with log.open("w") as f:
+        f.write(f"$ {shlex.join(argv)}\n")
+        f.flush()
+        try:
+            rc = subprocess.run(
+                argv, stdout=f, stderr=subprocess.STDOUT, timeout=timeout
+            ).returncode
+        except subprocess.TimeoutExpired:
+            f.write(f"\ntimed out after {timeout:.0f} s\n")
+            rc = -1
+        except OSError as exc:
+            f.write(f"\ncannot run: {exc}\n")
+            rc = -1
+    step = Step(name, rc == 0, time.perf_counter() - start, log)
+    last = (log.read_text().strip().splitlines() or [""])[-1]
+    print(f"ok   {name} ({step.seconds:.0f} s)" if step.ok else f"FAIL {name}: {last}")
+    return step
+
+
+def _scores(path: Path) -> tuple[str, str, str]:
+    """Accuracy, ARI and the timing of a run record, or why there are none."""
+    try:
+        record = load_record(path)
+    except ClusterbenchError:
+        return ("n/a", "n/a", "no record")
+    if not isinstance(record, RunRecord):
+        return ("n/a", "n/a", "not a run record")
+    spread = record.timing.warm_spread().get("total")
+    seconds = f"{spread.median:.1f} warm" if spread else f"{record.timing.cold.total_s:.1f} cold"
+    return (f"{record.metrics['test_accuracy']:.4f}", f"{record.metrics['ari']:.4f}", seconds)
+
+
+def summary(steps: dict[str, Step], out: Path) -> str:
+    lines = [
+        "| method | CPU accuracy | CPU ARI | CPU s | GPU accuracy | GPU ARI | GPU s | verdict |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for method in METHODS:
+        cpu, gpu = _scores(out / f"{method}-cpu.json"), _scores(out / f"{method}-gpu.json")
+        compared = steps.get(f"compare-{method}")
+        verdict = "not compared" if compared is None else "same" if compared.ok else "DIFFERENT"
+        lines.append(
+            f"| {method} | {cpu[0]} | {cpu[1]} | {cpu[2]} | {gpu[0]} | {gpu[1]} | {gpu[2]} | "
+            f"{verdict} |"
+        )
+    lines += ["", "| step | result | seconds |", "|---|---|---|"]
+    lines += [
+        f"| {s.name} | {'ok' if s.ok else 'FAILED'} | {s.seconds:.0f} |" for s in steps.values()
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data_dir", type=Path, help="the four MNIST IDX files")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    parser.add_argument("--out", type=Path, default=Path(f"results/gpu-check-{stamp}"))
+    parser.add_argument("--subsample", type=int, help="training digits per run (default: all)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per method: 1 cold, rest warm")
+    args = parser.parse_args(argv)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    cb, pytest = (
+        _command("CLUSTERBENCH", "clusterbench"),
+        _command("PYTEST", f"{shlex.quote(sys.executable)} -m pytest"),
+    )
+    data = ["--data-dir", str(args.data_dir)]
+    sample = ["--subsample", str(args.subsample)] if args.subsample else []
+    steps: dict[str, Step] = {}
+
+    def step(name: str, command: list[str], timeout: float) -> Step:
+        steps[name] = run_step(name, command, out, timeout)
+        return steps[name]
+
+    step("nvidia-smi", ["nvidia-smi"], 60)
+    os.environ.setdefault("CLUSTERBENCH_DATA_DIR", str(args.data_dir))
+    step("gpu-tests", [*pytest, "-m", "gpu", "-rs", "-p", "no:cacheprovider", "tests"], 900)
+    for method in METHODS:
+        for backend in ("gpu", "cpu"):
+            repeat = 1 if backend == "cpu" and method in SLOW_ON_CPU else args.repeat
+            record = out / f"{method}-{backend}.json"
+            command = [*cb, "run", *data, *sample, "--method", method, "--backend", backend]
+            step(
+                f"{method}-{backend}",
+                [*command, "--repeat", str(repeat), "--json", str(record)],
+                900,
+            )
+        pair = [out / f"{method}-cpu.json", out / f"{method}-gpu.json"]
+        if all(p.exists() for p in pair):
+            step(f"compare-{method}", [*cb, "compare", *map(str, pair)], 120)
+    step(
+        "grid-gpu",
+        [*cb, "grid", *data, *sample, "--backend", "gpu", "--jsonl", str(out / "grid-gpu.jsonl")],
+        900,
+    )
+    step(
+        "budget-gpu",
+        [*cb, "budget", *data, *sample, "--backend", "gpu", "--json", str(out / "budget-gpu.json")],
+        900,
+    )
+    text = summary(steps, out)
+    (out / "summary.md").write_text(text)
+    print(text)
+    archive = out.with_name(out.name + ".tgz")
+    with tarfile.open(archive, "w:gz") as tar:  # one file to carry back
+        tar.add(out, arcname=out.name)
+    failed = [s.name for s in steps.values() if not s.ok]
+    print(f"archive: {archive}; {len(failed)} step(s) failed: {', '.join(failed) or 'none'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

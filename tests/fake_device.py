@@ -1,0 +1,314 @@
+"""A strict fake GPU, for running the GPU code path on machines without one.
+
+Its arrays live "on the device": NumPy data behind a wrapper that refuses every implicit trip to
+the host (`__array__`, so `np.asarray`; `float()`, `int()`, `bool()` of a 0-d array; iteration)
+and every host array mixed into device work (an operand, an index, an argument of the array
+module or of an estimator). The backend's `to_device` and `to_host` are the only doors, as on a
+real GPU where such mixing is a crash, a silent copy or a sync. The GPU column of the registry
+is built as itself (the cuML keywords), by scikit-learn, umap-learn and distributed stand-ins
+that take and give device arrays only.
+
+`install(monkeypatch)` makes `select_backend("gpu")` (and "auto") return this backend.
+"""
+
+from __future__ import annotations
+
+import operator
+import sys
+import types
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sparse
+
+from clusterbench import backends
+from clusterbench.backends import Backend, GpuProbe
+from clusterbench.registry import DaskOptions, Pair, Params
+
+
+class HostMixingError(TypeError):
+    """Device and host data met without an explicit to_device / to_host."""
+
+
+def _refuse(what: str) -> HostMixingError:
+    return HostMixingError(f"fake device: {what}; use backend.to_host / to_device explicitly")
+
+
+class DeviceArray:
+    """An array on the fake device."""
+
+    __array_priority__ = 1000  # NumPy defers its operators to ours (which refuse host arrays)
+
+    def __init__(self, data: np.ndarray) -> None:
+        self._data = data
+
+    # the refused doors
+    def __array__(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        raise _refuse("implicit conversion to a host array (np.asarray, np.* of a device array)")
+
+    def __iter__(self) -> Any:
+        raise _refuse("iteration over a device array")
+
+    def __float__(self) -> float:
+        raise _refuse("float() of a device array")
+
+    def __int__(self) -> int:
+        raise _refuse("int() of a device array")
+
+    def __index__(self) -> int:
+        raise _refuse("a device array used as a Python index")
+
+    def __bool__(self) -> bool:
+        raise _refuse("bool() of a device array (an if on device data)")
+
+    def tolist(self) -> Any:
+        raise _refuse("tolist() of a device array")
+
+    # what CuPy offers explicitly
+    def get(self) -> np.ndarray:
+        return self._data.copy()
+
+    def item(self) -> Any:
+        return self._data.item()
+
+    # shape and type
+    shape = property(lambda self: self._data.shape)
+    dtype = property(lambda self: self._data.dtype)
+    size = property(lambda self: self._data.size)
+    ndim = property(lambda self: self._data.ndim)
+    T = property(lambda self: DeviceArray(self._data.T))
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"DeviceArray({self._data!r})"
+
+    def __getattr__(self, name: str) -> Any:  # astype, reshape, max, sum, argmax, ravel, ...
+        if name.startswith("__") or name == "_data":
+            raise AttributeError(name)
+        attr = getattr(self._data, name)
+        return _on_device(attr) if callable(attr) else attr
+
+    def __getitem__(self, key: Any) -> DeviceArray:
+        return DeviceArray(self._data[_unwrap_key(key)])
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._data[_unwrap_key(key)] = _unwrap(value)
+
+
+def _unwrap(value: Any) -> Any:
+    """Device data for device work: a device array's data, or a Python or NumPy scalar."""
+    if isinstance(value, DeviceArray):
+        return value._data
+    if isinstance(value, np.ndarray):
+        raise _refuse(f"a host array (shape {value.shape}) mixed into device work")
+    if isinstance(value, list | tuple):
+        return type(value)(_unwrap(v) for v in value)
+    return value
+
+
+def _unwrap_key(key: Any) -> Any:
+    if isinstance(key, tuple):
+        return tuple(_unwrap(k) for k in key)
+    return _unwrap(key)
+
+
+def _wrap(value: Any) -> Any:
+    """Results stay on the device: arrays, and NumPy scalars as 0-d arrays (as CuPy's max(),
+    sum() ... give), so that `int(x.max())` is caught as the implicit transfer it is."""
+    if isinstance(value, np.ndarray | np.generic):
+        return DeviceArray(np.asarray(value))
+    if isinstance(value, tuple):
+        return tuple(_wrap(v) for v in value)
+    return value
+
+
+def _on_device(function: Any) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        args = tuple(_unwrap(a) for a in args)
+        kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+        return _wrap(function(*args, **kwargs))
+
+    return call
+
+
+def _operator(op: Any, reflected: bool = False) -> Any:
+    def method(self: DeviceArray, other: Any) -> DeviceArray:
+        a, b = self._data, _unwrap(other)
+        return DeviceArray(np.asarray(op(b, a) if reflected else op(a, b)))
+
+    return method
+
+
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor"):
+    _op = getattr(operator, _name if hasattr(operator, _name) else f"{_name}_")
+    setattr(DeviceArray, f"__{_name}__", _operator(_op))
+    setattr(DeviceArray, f"__r{_name}__", _operator(_op, reflected=True))
+for _name in ("lt", "le", "gt", "ge", "eq", "ne"):
+    setattr(DeviceArray, f"__{_name}__", _operator(getattr(operator, _name)))
+DeviceArray.__neg__ = lambda self: DeviceArray(-self._data)  # type: ignore[method-assign]
+DeviceArray.__invert__ = lambda self: DeviceArray(~self._data)  # type: ignore[method-assign]
+DeviceArray.__hash__ = None  # type: ignore[assignment]
+
+
+class _ArrayModule(types.ModuleType):
+    """The fake device's `xp`: NumPy's functions on device arrays, results on the device.
+    `asarray` also uploads a host array, as cupy.asarray does (an explicit copy)."""
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(np, name)
+        if isinstance(attr, type) or not callable(attr):
+            return attr  # dtypes and constants
+        return _on_device(attr)
+
+    def asarray(self, value: Any, dtype: Any = None) -> DeviceArray:
+        data = value._data if isinstance(value, DeviceArray) else np.asarray(value)
+        return DeviceArray(data.astype(dtype) if dtype is not None else data)
+
+
+XP = _ArrayModule("fake_cupy")
+
+
+# --- the GPU column, stood in for --------------------------------------------------------------
+
+
+def _device_input(value: Any) -> Any:
+    """What a cuML estimator takes: a device array, or a host SciPy sparse matrix (a precomputed
+    affinity). A host NumPy array is refused: on the GPU it would be copied per call."""
+    if isinstance(value, DeviceArray):
+        return value._data
+    if sparse.issparse(value):
+        return value
+    raise _refuse(f"a {type(value).__name__} passed to a device estimator")
+
+
+class StrictEstimator:
+    """A cuML estimator's stand-in: device arrays in, device arrays out."""
+
+    def __init__(self, estimator: Any) -> None:
+        self._estimator = estimator
+
+    def _call(self, method: str, *args: Any) -> Any:
+        return _wrap(getattr(self._estimator, method)(*(_device_input(a) for a in args)))
+
+    def fit(self, X: Any, y: Any = None) -> StrictEstimator:
+        self._call("fit", X) if y is None else self._call("fit", X, y)
+        return self
+
+    def fit_predict(self, X: Any) -> Any:
+        return self._call("fit_predict", X)
+
+    def fit_transform(self, X: Any) -> Any:
+        return self._call("fit_transform", X)
+
+    def predict(self, X: Any) -> Any:
+        return self._call("predict", X)
+
+    def kneighbors(self, X: Any) -> Any:
+        return self._call("kneighbors", X)
+
+
+def _class(path: str) -> Any:
+    module, _, name = path.rpartition(".")
+    return getattr(__import__(module, fromlist=[name]), name)
+
+
+ESTIMATORS = {  # cuML class -> the stand-in's class, built with cuML's keywords
+    "cuml.decomposition.PCA": "sklearn.decomposition.PCA",
+    "cuml.neighbors.KNeighborsClassifier": "sklearn.neighbors.KNeighborsClassifier",
+    "cuml.neighbors.NearestNeighbors": "sklearn.neighbors.NearestNeighbors",
+    "cuml.cluster.KMeans": "sklearn.cluster.KMeans",
+    "cuml.cluster.SpectralClustering": "sklearn.cluster.SpectralClustering",
+    "cuml.cluster.DBSCAN": "sklearn.cluster.DBSCAN",
+    "cuml.cluster.HDBSCAN": "sklearn.cluster.HDBSCAN",
+    "cuml.manifold.UMAP": "umap.UMAP",
+}
+METRICS = {  # cuML function -> scikit-learn's; both return a host float
+    "cuml.metrics.adjusted_rand_score": "sklearn.metrics.adjusted_rand_score",
+    "cuml.metrics.cluster.v_measure_score": "sklearn.metrics.v_measure_score",
+    "cuml.metrics.cluster.silhouette_score": "sklearn.metrics.silhouette_score",
+}
+
+
+def _metric(path: str) -> Any:
+    def call(*args: Any, **kwargs: Any) -> float:
+        return float(_class(METRICS[path])(*(_device_input(a) for a in args), **kwargs))
+
+    return call
+
+
+def _host_graph(X: Any, eps_max: float, n_jobs: int | None = None) -> Any:
+    """gpu_graph.neighbour_graph's stand-in: host features in, the host graph out."""
+    from clusterbench.grid.sweep import neighbour_graph
+
+    if not isinstance(X, np.ndarray):
+        raise _refuse("the neighbour graph takes the host features")
+    return neighbour_graph(X, eps_max, n_jobs=n_jobs)
+
+
+def _local_cuda_cluster(**kwargs: Any) -> Any:
+    """dask_cuda.LocalCUDACluster's stand-in: one threaded worker (n_workers None: per GPU)."""
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=kwargs.pop("n_workers") or 1, processes=False, **kwargs)
+
+
+FUNCTIONS = {"clusterbench.grid.gpu_graph.neighbour_graph": _host_graph}
+CLUSTERS = {"dask_cuda.LocalCUDACluster": _local_cuda_cluster}
+
+
+class FakeDeviceBackend(Backend):
+    """The GPU backend, on a strict fake device."""
+
+    name = "gpu"
+    xp = XP
+
+    def to_device(self, array: Any) -> DeviceArray:
+        if not isinstance(array, np.ndarray):
+            raise _refuse(f"to_device of a {type(array).__name__}, not a host array")
+        return DeviceArray(array.copy())
+
+    def to_host(self, array: Any) -> np.ndarray:
+        if not isinstance(array, DeviceArray):
+            raise _refuse(f"to_host of a {type(array).__name__}, not a device array")
+        return array._data.copy()
+
+    def device_memory(self) -> dict[str, int]:
+        return {"device_used_bytes": 0, "device_pool_used_bytes": 0}
+
+    def free_memory(self) -> int:
+        return 8 * 2**30
+
+    def environment(self) -> dict[str, Any]:
+        return {
+            "gpu_name": "fake device (tests)",
+            "gpu_memory_bytes": 8 * 2**30,
+            "gpu_count": 1,
+            "cuda_driver_version": None,
+            "cuda_runtime_version": None,
+        }
+
+    def build(self, pair: Pair, params: Params | DaskOptions) -> Any:
+        impl = pair.gpu
+        kwargs = impl.kwargs(params)
+        if impl.path in CLUSTERS:
+            return CLUSTERS[impl.path](**kwargs)
+        return StrictEstimator(_class(ESTIMATORS[impl.path])(**kwargs))
+
+    def function(self, pair: Pair) -> Any:
+        path = pair.gpu.path
+        return FUNCTIONS[path] if path in FUNCTIONS else _metric(path)
+
+
+def install(monkeypatch: Any) -> None:
+    """From now on (until monkeypatch undoes it) a usable "GPU" is this fake device."""
+    from clusterbench.grid import tasks
+
+    monkeypatch.setattr(backends, "probe_gpu", lambda: GpuProbe(True, "fake device (tests)"))
+    fake_gpu_module = types.ModuleType("clusterbench.gpu")
+    fake_gpu_module.GpuBackend = FakeDeviceBackend  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "clusterbench.gpu", fake_gpu_module)
+    if hasattr(tasks.worker_backend, "cache_clear"):  # not yet installed by this monkeypatch
+        tasks.worker_backend.cache_clear()
+    monkeypatch.setattr(tasks, "worker_backend", backends.select_backend)

@@ -1,0 +1,132 @@
+"""The GPU code path, run on a strict fake device (tests/fake_device.py) without a GPU: every
+method, the budget curve and the grid, with every implicit host/device crossing an error."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clusterbench.backends import select_backend
+from clusterbench.budget import labelling_budget
+from clusterbench.grid.runner import GridConfig, run_grid
+from clusterbench.grid.spec import GridSpec
+from clusterbench.pipeline import ClusterThenLabel
+from clusterbench.registry import METHODS, DaskOptions, Params
+from clusterbench.runner import RunConfig, run
+from tests import fake_device
+from tests.fake_device import DeviceArray, FakeDeviceBackend, HostMixingError
+from tests.thresholds import DIGITS_ACCURACY, UMAP_DIGITS_ACCURACY
+
+PARAMS = {  # digits-sized (1,617 training digits)
+    "dbscan": Params(n_components=20, eps=1.0, min_samples=5),
+    "umap-hdbscan": Params(n_components=20, min_cluster_size=20),
+}
+
+
+@pytest.fixture
+def fake_gpu(monkeypatch):
+    fake_device.install(monkeypatch)
+
+
+def test_the_fake_device_refuses_every_implicit_crossing():
+    backend = FakeDeviceBackend()
+    x = backend.to_device(np.arange(6.0))
+    for implicit in (
+        lambda: np.asarray(x),
+        lambda: float(x.max()),
+        lambda: int(x.sum()),
+        lambda: list(x),
+        lambda: x + np.ones(6),  # a host operand
+        lambda: x[np.array([0, 1])],  # a host index
+        lambda: backend.xp.bincount(np.array([0, 1])),  # a host argument
+        lambda: backend.build(METHODS["kmeans"], Params()).fit(np.ones((6, 2))),
+        lambda: backend.to_host(np.ones(2)),
+    ):
+        with pytest.raises(HostMixingError):
+            implicit()
+    assert isinstance(x * 2 + 1, DeviceArray) and int(backend.to_host(x.max())) == 5
+
+
+def test_an_implicit_transfer_in_device_code_is_caught():
+    """The kind of line the fake device found in the pipeline (`int(ids.max()) + 1`, now
+    `int(backend.to_host(ids.max())) + 1`): it fails here, as it would silently sync on a GPU."""
+    backend = FakeDeviceBackend()
+    ids = backend.to_device(np.array([0, 2, 1]))
+    with pytest.raises(HostMixingError, match="int\\(\\) of a device array"):
+        int(ids.max()) + 1
+    assert int(backend.to_host(ids.max())) + 1 == 3
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_every_method_runs_on_the_fake_device(fake_gpu, method):
+    record = run(
+        RunConfig(
+            dataset="digits",
+            method=method,
+            params=PARAMS.get(method, Params(n_components=20)),
+            backend="gpu",
+        ),
+        log=lambda _: None,
+    )
+    assert record.backend == "gpu" and record.environment.gpu["gpu_name"] == "fake device (tests)"
+    assert record.metrics["test_accuracy"] >= {**DIGITS_ACCURACY, **UMAP_DIGITS_ACCURACY}[method]
+    assert set(record.memory["cluster"]) >= {"peak_device_used_bytes"}
+
+
+def test_auto_picks_the_fake_device(fake_gpu):
+    assert isinstance(select_backend("auto"), FakeDeviceBackend)
+
+
+def test_the_budget_curve_runs_on_the_fake_device(fake_gpu):
+    record = labelling_budget(
+        RunConfig(dataset="digits", method="kmeans", params=Params(n_components=20), backend="gpu"),
+        (10, 20),
+        lambda _: None,
+    )
+    assert record.backend == "gpu" and [p.clusters for p in record.points] == [10, 20]
+
+
+@pytest.mark.parametrize(
+    ("engine", "workers"),
+    [("sweep", os.cpu_count()), ("loop", 1)],  # host cores for the sweep; one per GPU for loop
+)
+def test_the_grid_runs_on_the_fake_device(fake_gpu, tmp_path: Path, engine, workers):
+    config = GridConfig(
+        dataset="digits",
+        n_components=10,
+        spec=GridSpec.parse("1:2:2", "2:12:5"),
+        backend="gpu",
+        engine=engine,
+        dask=DaskOptions(processes=False),
+        out=tmp_path / "grid.jsonl",
+    )
+    lines: list[str] = []
+    grid = run_grid(config, lines.append).record
+    assert grid.header["backend"] == "gpu" and grid.n_failed == 0 and len(grid.rows) == 4
+    assert any(line.startswith(f"dask: {workers} worker(s)") for line in lines), lines
+
+
+def test_a_model_on_the_fake_device_keeps_its_arrays_there():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    model = ClusterThenLabel("kmeans", Params(n_components=10), FakeDeviceBackend())
+    model.fit((X * 16).astype(np.uint8), y)
+    assert isinstance(model.cluster_ids_, DeviceArray) and isinstance(model.embedding_, DeviceArray)
+    assert isinstance(model.predict((X[:5] * 16).astype(np.uint8)), np.ndarray)  # to_host'ed
+
+
+def test_the_grid_refuses_a_graph_the_device_cannot_hold(fake_gpu, tmp_path, monkeypatch, capsys):
+    from clusterbench.cli import main
+
+    monkeypatch.setattr(FakeDeviceBackend, "free_memory", lambda self: 1000)
+    argv = ["grid", "--dataset", "digits", "--pca", "10", "--backend", "gpu"]
+    assert main([*argv, "--eps-range", "1:3:3", "--jsonl", str(tmp_path / "g.jsonl")]) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert (
+        last.startswith("clusterbench: error: the neighbour graph") and "free on the device" in last
+    )
+    assert not (tmp_path / "g.jsonl").exists()

@@ -1,0 +1,65 @@
+"""bench/gpu_check.py runs every step whatever fails, then summarises and archives: shown
+against a stub `clusterbench` whose first compare fails, and a stub pytest."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+from clusterbench.registry import METHODS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+STUB = """
+import json, sys
+from pathlib import Path
+calls = Path(sys.argv[1])
+argv = sys.argv[2:]
+with calls.open("a") as f:
+    f.write(json.dumps(argv) + "\\n")
+if argv[0] == "run":
+    Path(argv[argv.index("--json") + 1]).write_text("{}")
+if argv[0] == "compare" and "kmeans-cpu" in argv[1]:
+    print("MISMATCH kmeans: test_accuracy differs by 0.1000")
+    sys.exit(1)
+"""
+
+
+def test_a_failed_compare_stops_nothing(tmp_path):
+    stub = tmp_path / "stub.py"
+    stub.write_text(STUB)
+    calls, out = tmp_path / "calls.jsonl", tmp_path / "check"
+    command = f"{sys.executable} {stub} {calls}"
+    env = {**os.environ, "CLUSTERBENCH": command, "PYTEST": command}
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "gpu_check.py"), str(tmp_path), "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # a step failed: said at the end
+    done = [json.loads(line) for line in calls.read_text().splitlines()]
+    commands = [c[0] for c in done]
+    first_compare = commands.index("compare")
+    assert done[first_compare][1].endswith("kmeans-cpu.json")  # the one that fails
+    # Everything after the failed compare still ran: every method on both backends, every
+    # compare, the grid and the budget.
+    runs = {
+        (c[c.index("--method") + 1], c[c.index("--backend") + 1]) for c in done if c[0] == "run"
+    }
+    assert runs == {(m, b) for m in METHODS for b in ("cpu", "gpu")}
+    assert commands.count("compare") == len(METHODS)
+    assert commands[-2:] == ["grid", "budget"]
+    assert commands[0] == "-m"  # the stub pytest ran first: -m gpu
+    summary = (out / "summary.md").read_text()
+    assert "| kmeans |" in summary and "DIFFERENT" in summary.split("| kmeans |")[1].split("\n")[0]
+    assert "same" in summary.split("| spectral |")[1].split("\n")[0]
+    with tarfile.open(out.with_name("check.tgz")) as tar:
+        assert "check/summary.md" in tar.getnames()
+        assert "check/compare-kmeans.log" in tar.getnames()
+    assert "step(s) failed: " in proc.stdout and "compare-kmeans" in proc.stdout
