@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,13 @@ import numpy as np
 from clusterbench.backends import Backend, select_backend
 from clusterbench.data import DataOptions, check_options, load_dataset, make_split
 from clusterbench.errors import ConfigError
+from clusterbench.grid.cluster import (
+    MAX_OVERSUBSCRIPTION,
+    check_scheduler_file,
+    dask_client,
+    remote,
+    remote_client,
+)
 from clusterbench.grid.spec import GridSpec, config_key
 from clusterbench.grid.store import GridStore, check_target, read_grid
 from clusterbench.grid.summary import heatmap
@@ -28,7 +34,7 @@ from clusterbench.record import (
     GridTiming,
     now_iso,
 )
-from clusterbench.registry import CLUSTERS, STEPS, DaskOptions, Params
+from clusterbench.registry import STEPS, DaskOptions, Params
 from clusterbench.timing import StageTimer
 
 Log = Callable[[str], None]
@@ -66,13 +72,12 @@ class GridConfig:
         if self.scheduler != "local" and self.scheduler_file is not None:
             raise ConfigError("give --scheduler ADDRESS or --scheduler-file, not both")
         if self.scheduler_file is not None:
-            _check_scheduler_file(self.scheduler_file)
-        remote = self.scheduler != "local" or self.scheduler_file is not None
-        if remote and self.dask.workers is not None:
+            check_scheduler_file(self.scheduler_file)
+        if remote(self) and self.dask.workers is not None:
             raise ConfigError("--workers sizes a local cluster; a running scheduler has its own")
         cores = os.cpu_count() or 1
         threads = (self.dask.workers or 1) * self.dask.threads_per_worker
-        if not remote and threads > MAX_OVERSUBSCRIPTION * cores:
+        if not remote(self) and threads > MAX_OVERSUBSCRIPTION * cores:
             raise ConfigError(
                 f"{threads} local threads (--workers x --threads-per-worker) are more than "
                 f"{MAX_OVERSUBSCRIPTION} per core of this machine's {cores}"
@@ -84,21 +89,6 @@ class GridConfig:
 
 
 DEFAULT_BATCH_SIZE = 10
-MAX_OVERSUBSCRIPTION = 4  # local threads per core beyond which a machine only thrashes
-
-
-def _check_scheduler_file(path: Path) -> None:
-    """A scheduler file is JSON naming an address (Dask would wait for a missing one forever)."""
-    import json
-
-    from clusterbench import files
-
-    try:
-        address = json.loads(files.read_text(path)).get("address")
-    except (json.JSONDecodeError, AttributeError):
-        address = None
-    if not isinstance(address, str):
-        raise ConfigError(f"--scheduler-file {path}: not a Dask scheduler file (no address)")
 
 
 class LoopEngine:
@@ -162,6 +152,21 @@ class SweepEngine:
 ENGINES = {engine.name: engine for engine in (SweepEngine(), LoopEngine())}
 
 
+def settings(config: GridConfig, backend: Backend) -> dict[str, Any]:
+    """The header fields a grid's rows depend on that are known before the data is loaded."""
+    return {
+        "protocol": config.protocol,
+        "subsample": config.subsample,
+        "n_components": config.n_components,
+        "seed": config.seed,
+        "score": config.score,
+        "backend": backend.name,
+        "engine": config.engine,
+        "eps": list(config.spec.eps),
+        "min_samples": list(config.spec.min_samples),
+    }
+
+
 def prepare(config: GridConfig, backend: Backend, log: Log) -> tuple[Any, Any, dict[str, Any]]:
     """The training digits' PCA features (host float32), their labels, and the file header."""
     dataset = load_dataset(config.dataset, config.data)
@@ -183,59 +188,10 @@ def prepare(config: GridConfig, backend: Backend, log: Log) -> tuple[Any, Any, d
         "dataset": dataset.name,
         "dataset_fingerprint": dataset.fingerprint,
         "dataset_source": str(dataset.source),
-        "protocol": config.protocol,
-        "subsample": config.subsample,
         "n_train": split.n_train,
-        "n_components": config.n_components,
-        "seed": config.seed,
-        "score": config.score,
-        "backend": backend.name,
-        "engine": config.engine,
-        "eps": list(config.spec.eps),
-        "min_samples": list(config.spec.min_samples),
+        **settings(config, backend),
     }
     return np.ascontiguousarray(X, dtype=np.float32), split.y_train, header
-
-
-def _remote(config: GridConfig) -> bool:
-    return config.scheduler != "local" or config.scheduler_file is not None
-
-
-def _remote_client(config: GridConfig) -> Any:
-    """A client of the running scheduler, or one line saying why there is none."""
-    from distributed import Client
-
-    where = config.scheduler_file or config.scheduler
-    try:
-        if config.scheduler_file is not None:
-            return Client(scheduler_file=str(config.scheduler_file), timeout="30s")
-        return Client(config.scheduler, timeout="30s")
-    except (OSError, ValueError, TypeError) as exc:  # unreachable, refused, malformed
-        raise ConfigError(f"cannot reach the Dask scheduler {where}: {exc}") from None
-
-
-@contextmanager
-def dask_client(config: GridConfig, backend: Backend, log: Log) -> Iterator[Any]:
-    """A client of the given scheduler, or of a local cluster started for this run."""
-    from distributed import Client
-
-    cluster = None
-    engine = ENGINES[config.engine]
-    if _remote(config):
-        client = _remote_client(config)
-    else:
-        options = replace(config.dask, processes=config.dask.processes and not engine.in_process)
-        on = backend if engine.cluster_on_device else Backend("the sweep's host work")
-        cluster = on.build(CLUSTERS["local"], options)
-        client = Client(cluster)
-    try:
-        workers = len(client.scheduler_info()["workers"])
-        log(f"dask: {workers} worker(s), dashboard {client.dashboard_link}")
-        yield client
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def _run(
@@ -259,7 +215,7 @@ def _run(
         "n_jobs": config.dask.threads_per_worker,
     }
     start = time.perf_counter()
-    with dask_client(config, backend, log) as client:
+    with dask_client(config, engine, backend, log) as client:
         startup_s = time.perf_counter() - start
         shared_f = {key: client.scatter(value, broadcast=True) for key, value in shared.items()}
 
@@ -300,21 +256,11 @@ def run_grid(config: GridConfig, log: Log) -> GridOutcome:
     config.check()
     check_options(config.dataset, config.data)
     backend = select_backend(config.backend)
-    known = {
-        "dataset": config.dataset,
-        "protocol": config.protocol,
-        "subsample": config.subsample,
-        "n_components": config.n_components,
-        "seed": config.seed,
-        "score": config.score,
-        "backend": backend.name,
-        "engine": config.engine,
-        "eps": list(config.spec.eps),
-        "min_samples": list(config.spec.min_samples),
-    }
-    check_target(config.out, config.resume, known)
-    if _remote(config):
-        _remote_client(config).close()  # reachable? Before loading, not after the PCA
+    check_target(
+        config.out, config.resume, {"dataset": config.dataset, **settings(config, backend)}
+    )
+    if remote(config):
+        remote_client(config).close()  # reachable? Before loading, not after the PCA
     log(f"backend: {backend.name} ({backend.reason})")
     environment = Environment.collect(backend)  # before the work: the code as it starts
     timer = StageTimer(backend.synchronize, memory=True, device=backend.device_memory)
