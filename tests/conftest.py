@@ -100,6 +100,17 @@ def _usable_gpu() -> bool:
 no_gpu = pytest.mark.skipif(_usable_gpu(), reason="a usable GPU is present: auto picks it")
 
 
+def require_intelex() -> None:
+    """Skip (fail under CLUSTERBENCH_STRICT) where the `intel` extra is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("sklearnex") is None:
+        message = "the intel extra is not installed (sklearnex missing)"
+        if os.environ.get("CLUSTERBENCH_STRICT"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def require_gpu_packages() -> None:
     """Skip (fail under CLUSTERBENCH_STRICT) where the `gpu` extra is not installed."""
     import importlib.util

@@ -16,17 +16,22 @@ import numpy as np
 from clusterbench.errors import BackendError
 from clusterbench.registry import DaskOptions, Pair, Params
 
-BACKENDS = ("auto", "cpu", "gpu")
+BACKENDS = ("auto", "cpu", "cpu-intelex", "gpu", "gpu-accel")
 
 
 class Backend:
-    """The CPU backend (NumPy + scikit-learn); the GPU backend overrides the device hooks."""
+    """The CPU backend (NumPy + scikit-learn); the GPU backend overrides the device hooks.
+
+    `column` names the registry column it builds from; `implementations` keeps, per step, the
+    implementation it built (what a record says ran)."""
 
     name = "cpu"
+    column = "cpu"
     xp: ModuleType = np
 
     def __init__(self, reason: str = "") -> None:
         self.reason = reason
+        self.implementations: dict[str, str] = {}
 
     def to_device(self, array: np.ndarray) -> Any:
         return array
@@ -50,13 +55,26 @@ class Backend:
 
         return int(psutil.virtual_memory().available)
 
+    def _impl(self, pair: Pair) -> Any:
+        impl = pair.on(self.column)
+        self.implementations[pair.name] = impl.path
+        return impl
+
     def build(self, pair: Pair, params: Params | DaskOptions) -> Any:
         """An estimator (or cluster) for `pair` on this backend, configured from `params`."""
-        return pair.on(self.name).build(params)
+        return self._impl(pair).build(params)
 
     def function(self, pair: Pair) -> Any:
         """The function `pair` names on this backend (metrics)."""
-        return pair.on(self.name).resolve()
+        return self._impl(pair).resolve()
+
+
+class IntelexBackend(Backend):
+    """Stock scikit-learn with scikit-learn-intelex's oneDAL estimators where it has them,
+    imported from sklearnex's own modules (no global patch of scikit-learn)."""
+
+    name = "cpu-intelex"
+    column = "intelex"
 
 
 @dataclass(frozen=True)
@@ -104,13 +122,25 @@ def select_backend(name: str) -> Backend:
     """The backend for `--backend name`; `auto` takes the GPU only where one is usable."""
     if name == "cpu":
         return Backend("requested with --backend cpu")
-    if name not in ("auto", "gpu"):
+    if name == "cpu-intelex":
+        try:
+            importlib.import_module("sklearnex")
+        except ImportError:
+            raise BackendError(
+                "--backend cpu-intelex needs scikit-learn-intelex (install clusterbench[intel])"
+            ) from None
+        return IntelexBackend("requested with --backend cpu-intelex")
+    if name not in ("auto", "gpu", "gpu-accel"):
         raise BackendError(f"unknown backend {name!r}; choose from {', '.join(BACKENDS)}")
     probe = probe_gpu()
     if not probe.usable:
-        if name == "gpu":
-            raise BackendError(f"--backend gpu cannot run here: {probe.reason}")
+        if name != "auto":
+            raise BackendError(f"--backend {name} cannot run here: {probe.reason}")
         return Backend(f"auto: no usable GPU ({probe.reason})")
+    if name == "gpu-accel":
+        from clusterbench.gpu import GpuAccelBackend
+
+        return GpuAccelBackend(f"--backend gpu-accel: {probe.reason}")
     from clusterbench.gpu import GpuBackend
 
     return GpuBackend(f"{'auto' if name == 'auto' else '--backend gpu'}: {probe.reason}")

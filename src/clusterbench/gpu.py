@@ -16,6 +16,7 @@ from clusterbench.backends import Backend
 
 class GpuBackend(Backend):
     name = "gpu"
+    column = "gpu"
     xp = cp
 
     def to_device(self, array: np.ndarray) -> Any:
@@ -52,3 +53,26 @@ class GpuBackend(Backend):
             "cuda_driver_version": cp.cuda.runtime.driverGetVersion(),
             "cuda_runtime_version": cp.cuda.runtime.runtimeGetVersion(),
         }
+
+
+class GpuAccelBackend(Backend):
+    """cuML's zero-code-change mode: the stock scikit-learn column, run under cuml.accel, which
+    dispatches the estimators it supports to the GPU (host arrays in and out, as stock code)."""
+
+    name = "gpu-accel"
+    column = "cpu"
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(reason)
+        import cuml.accel
+
+        cuml.accel.install()  # before any estimator is built: scikit-learn is patched in place
+
+    def synchronize(self) -> None:
+        cp.cuda.runtime.deviceSynchronize()
+
+    def device_memory(self) -> dict[str, int]:
+        return GpuBackend.device_memory(self)  # type: ignore[arg-type]
+
+    def environment(self) -> dict[str, Any]:
+        return GpuBackend.environment(self)  # type: ignore[arg-type]

@@ -154,6 +154,9 @@ class RunRecord:
     memory: dict[str, dict[str, int]]  # the cold run's peak bytes per stage
     environment: Environment | None = None  # None inside a suite, whose environment is shared
     created: str = field(default_factory=now_iso)
+    # step -> the implementation that ran it (e.g. "knn": "sklearnex.neighbors...."); records
+    # written before this field was added have none
+    implementations: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         d = _plain(self)

@@ -62,7 +62,11 @@ class Impl:
 
 @dataclass(frozen=True)
 class Pair:
-    """One step on both backends: CPU and GPU implementations and the Params they share."""
+    """One step on every backend: its implementations (columns) and the Params they share.
+
+    Columns: `cpu` (stock scikit-learn), `gpu` (cuML), `intelex` (scikit-learn-intelex's
+    oneDAL estimator, where it has one; the stock one otherwise). The `gpu-accel` backend runs
+    the `cpu` column under cuml.accel."""
 
     name: str
     cpu: Impl
@@ -74,13 +78,23 @@ class Pair:
     knn: int = 50  # the method's default KNN neighbours (the study's 50)
     connected_affinity: bool = False  # cluster a connected kNN graph (affinity.py), not points
     noise_hint: str = ""  # what to change when every digit ends up as noise
+    intelex: Impl | None = None  # None: scikit-learn-intelex has none; the stock one runs
 
-    def on(self, backend: str) -> Impl:
-        return getattr(self, backend)
+    def on(self, column: str) -> Impl:
+        """The implementation in `column`; where a column has none, the stock CPU one."""
+        return getattr(self, column) or self.cpu
 
 
 def _pca(p: Params) -> dict[str, Any]:
     return {"n_components": p.n_components}
+
+
+def _pca_seeded(p: Params) -> dict[str, Any]:
+    return {**_pca(p), "random_state": p.seed}
+
+
+def _neighbors(p: Params) -> dict[str, Any]:
+    return {"n_neighbors": p.n_neighbors}
 
 
 def _knn(p: Params) -> dict[str, Any]:
@@ -138,15 +152,17 @@ STEPS: dict[str, Pair] = {
     for pair in (
         Pair(
             "pca",
-            Impl("sklearn.decomposition.PCA", lambda p: {**_pca(p), "random_state": p.seed}),
+            Impl("sklearn.decomposition.PCA", _pca_seeded),
             Impl("cuml.decomposition.PCA", _pca),
             ("n_components",),
+            intelex=Impl("sklearnex.decomposition.PCA", _pca_seeded),
         ),
         Pair(
             "knn",
             Impl("sklearn.neighbors.KNeighborsClassifier", _cpu_parallel(_knn)),
             Impl("cuml.neighbors.KNeighborsClassifier", _knn),
             ("knn",),
+            intelex=Impl("sklearnex.neighbors.KNeighborsClassifier", _cpu_parallel(_knn)),
         ),
         Pair(
             "ari",
@@ -171,9 +187,10 @@ STEPS: dict[str, Pair] = {
         ),
         Pair(
             "neighbors",  # the k nearest points, for the connected affinity graph
-            Impl("sklearn.neighbors.NearestNeighbors", lambda p: {"n_neighbors": p.n_neighbors}),
-            Impl("cuml.neighbors.NearestNeighbors", lambda p: {"n_neighbors": p.n_neighbors}),
+            Impl("sklearn.neighbors.NearestNeighbors", _neighbors),
+            Impl("cuml.neighbors.NearestNeighbors", _neighbors),
             ("n_neighbors",),
+            intelex=Impl("sklearnex.neighbors.NearestNeighbors", _neighbors),
         ),
         Pair(
             "silhouette",
@@ -196,6 +213,7 @@ METHODS: dict[str, Pair] = {
             Impl("cuml.cluster.KMeans", _kmeans),
             ("n_clusters",),
             "k-means, 10 initialisations",
+            intelex=Impl("sklearnex.cluster.KMeans", _kmeans),
         ),
         Pair(
             "spectral",
@@ -215,6 +233,7 @@ METHODS: dict[str, Pair] = {
             "DBSCAN; noise points get no cluster",
             has_noise=True,
             noise_hint="a larger --eps or a smaller --min-samples",
+            intelex=Impl("sklearnex.cluster.DBSCAN", _cpu_parallel(_dbscan)),
         ),
         Pair(
             "umap-kmeans",
@@ -224,6 +243,7 @@ METHODS: dict[str, Pair] = {
             "k-means on a UMAP embedding of the PCA features",
             embedding="umap",
             knn=UMAP_KNN,
+            intelex=Impl("sklearnex.cluster.KMeans", _kmeans),
         ),
         Pair(
             "umap-spectral",

@@ -148,6 +148,7 @@ def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
         timing=Timing(load_s, cold, warm),
         memory=model.peaks_,
         environment=environment,
+        implementations=dict(backend.implementations),
     )
 
 

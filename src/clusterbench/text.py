@@ -33,6 +33,11 @@ def format_timing(timing: Timing) -> list[str]:
     return lines
 
 
+def accelerated(record: RunRecord) -> list[str]:
+    """The steps scikit-learn-intelex's own estimators ran."""
+    return sorted(k for k, v in record.implementations.items() if v.startswith("sklearnex."))
+
+
 def format_run(record: RunRecord) -> str:
     """The result table `clusterbench run` prints."""
     m, d = record.metrics, record.data
@@ -41,6 +46,11 @@ def format_run(record: RunRecord) -> str:
         f"clusterbench: {record.method} on {d.dataset} ({d.protocol}), "
         f"{d.n_train} train / {d.n_test} test digits, backend {record.backend}",
         f"  params              {params}",
+        *(
+            [f"  accelerated         {', '.join(accelerated(record))} (oneDAL; others stock)"]
+            if record.backend == "cpu-intelex"
+            else []
+        ),
         f"  test accuracy       {fmt(m['test_accuracy'])}",
         f"  ARI                 {fmt(m['ari'])}",
         f"  NMI                 {fmt(m['nmi'])}",
