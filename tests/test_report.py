@@ -61,7 +61,7 @@ def test_same_host_speedup_from_warm_medians_with_the_cold_ratio(tmp_path, resul
     out = tmp_path / "report"
     assert main(["report", *map(str, results), "--out", str(out)]) == 0
     readme = (out / "README.md").read_text()
-    speedup = section(readme, "### GPU / CPU speedup, quick suite, same machine")
+    speedup = section(readme, "### Speedup of `gpu` over `cpu`, quick suite, same machine")
     # cluster 40 / 4 = 10.0; total warm medians 43.11 / 7.11 = 6.1; cold 63.11 / 9.11 = 6.9.
     assert (
         "| quick | spectral | 1.0 | 1.0 |  | 10.0 | 1.0 | 1.0 | 6.1 | 6.9 | 0.7400 / 0.7300 |"
@@ -69,7 +69,7 @@ def test_same_host_speedup_from_warm_medians_with_the_cold_ratio(tmp_path, resul
     )
     assert "## Machine `box`" in readme and "NVIDIA H200" in readme and "0123456789" in readme
     assert (out / "timings-box.png").stat().st_size > 5000
-    assert (out / "speedup-quick-box-box.png").exists()
+    assert (out / "speedup-quick-box-cpu-box-gpu.png").exists()
     assert (out / "budget-box-quick-budget-cpu.png").exists()
 
 
@@ -80,7 +80,7 @@ def test_no_speedup_is_paired_across_machines_unless_asked(tmp_path):
     assert main(["report", str(cpu), str(gpu), "--out", str(out)]) == 0
     readme = (out / "README.md").read_text()
     assert "## Machine `laptop`" in readme and "## Machine `gpu-server`" in readme
-    assert "GPU / CPU speedup" not in readme and not list(out.glob("speedup-*.png"))
+    assert "### Speedup of" not in readme and not list(out.glob("speedup-*.png"))
     assert (
         main(["report", str(cpu), str(gpu), "--out", str(out), "--pair", "laptop:gpu-server"]) == 0
     )
@@ -147,3 +147,20 @@ def test_bench_then_report_from_real_runs(tmp_path, mnist_dir, monkeypatch):
     host = record.environment.host
     assert (tmp_path / "report" / f"grid-{host}-quick-grid-sweep-cpu.png").exists()
     assert (tmp_path / "report" / f"budget-{host}-quick-budget-cpu.png").exists()
+
+
+def test_every_backend_against_stock_and_accelerated_cpu(tmp_path):
+    """cpu, cpu-intelex and gpu suites of one machine: gpu over both CPUs, cpu-intelex over
+    stock; never cpu over cpu-intelex."""
+    paths = [write(tmp_path / f"{b}.json", suite(b, t)) for b, t in
+             (("cpu", 1.0), ("cpu-intelex", 2.0), ("gpu", 10.0))]  # fmt: skip
+    out = tmp_path / "report"
+    assert main(["report", *map(str, paths), "--out", str(out)]) == 0
+    readme = (out / "README.md").read_text()
+    titles = [line for line in readme.splitlines() if line.startswith("### Speedup of")]
+    assert titles == [
+        "### Speedup of `cpu-intelex` over `cpu`, quick suite, same machine",
+        "### Speedup of `gpu` over `cpu`, quick suite, same machine",
+        "### Speedup of `gpu` over `cpu-intelex`, quick suite, same machine",
+    ]
+    assert "accuracy cpu-intelex / gpu" in readme

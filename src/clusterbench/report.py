@@ -141,7 +141,8 @@ def accuracy_table(suites: list[SuiteRecord]) -> list[str]:
 
 
 def speedup_table(cpu: SuiteRecord, gpu: SuiteRecord, label: str) -> list[str]:
-    """CPU seconds / GPU seconds per stage: warm medians of both sides, the cold ratio beside."""
+    """Baseline seconds / other seconds per stage (`cpu` the baseline, `gpu` the backend
+    measured against it): warm medians of both sides, the cold ratio beside."""
     rows = []
     gpu_cases = dict(_pipeline_rows(gpu))
     for name, c in _pipeline_rows(cpu):
@@ -166,7 +167,7 @@ def speedup_table(cpu: SuiteRecord, gpu: SuiteRecord, label: str) -> list[str]:
             ]
         )
     header = ["suite", "case", *(f"{s} x (warm)" for s in STAGES), "total x (warm medians)"]
-    header += ["total x (cold)", "accuracy CPU / GPU"]
+    header += ["total x (cold)", f"accuracy {cpu.backend} / {gpu.backend}"]
     return [f"{label}", "", *table(header, rows)]
 
 
@@ -251,19 +252,27 @@ def runs_table(runs: list[RunRecord]) -> list[str]:
     return table(header, rows)
 
 
+BASELINES = ("cpu", "cpu-intelex")  # stock scikit-learn, and the best CPU software we run
+ORDER = ("cpu", "cpu-intelex", "gpu", "gpu-accel")
+
+
 def speedup_pairs(
     suites: dict[tuple[str, str, str], SuiteRecord], cross: list[HostPair]
 ) -> dict[str, list[tuple[SuiteRecord, SuiteRecord, str]]]:
-    """Per host: (CPU suite, GPU suite, label) of the same machine, plus the named cross pairs
-    (listed under the GPU's host)."""
+    """Per host: (baseline suite, other suite, label) of the same machine, every other backend
+    against both stock and accelerated CPU, plus the named cross pairs (listed under the GPU's
+    host)."""
     pairs: dict[str, list[tuple[SuiteRecord, SuiteRecord, str]]] = {}
     for (host, suite, backend), cpu in suites.items():
+        if backend not in BASELINES:
+            continue
+        for other in ORDER[ORDER.index(backend) + 1 :]:
+            faster = suites.get((host, suite, other))
+            if faster is not None:
+                label = f"### Speedup of `{other}` over `{backend}`, {suite} suite, same machine"
+                pairs.setdefault(host, []).append((cpu, faster, label))
         if backend != "cpu":
             continue
-        gpu = suites.get((host, suite, "gpu"))
-        if gpu is not None:
-            label = f"### GPU / CPU speedup, {suite} suite, same machine"
-            pairs.setdefault(host, []).append((cpu, gpu, label))
         for pair in cross:
             other = suites.get((pair.gpu_host, suite, "gpu"))
             if pair.cpu_host == host and other is not None:

@@ -57,7 +57,7 @@ def plot_machine(
         fig.savefig(path, dpi=100)
         plt.close(fig)
         written.append(path)
-    for cpu, gpu, _ in pairs:
+    for cpu, gpu, _ in pairs:  # a baseline and the backend measured against it
         gpu_cases = {c.name: c.record for c in gpu.cases if isinstance(c.record, RunRecord)}
         bars = []
         for c in cpu.cases:
@@ -69,13 +69,15 @@ def plot_machine(
         if bars:
             fig, ax = plt.subplots(figsize=(8, 4))
             ax.bar([n for n, _ in bars], [v for _, v in bars], color="tab:green")
-            ax.set_ylabel("CPU / GPU, warm medians")
+            ax.set_ylabel(f"{cpu.backend} / {gpu.backend}, warm medians")
             ax.set_title(
-                f"GPU speedup, {cpu.suite} suite ({cpu.environment.host} / {gpu.environment.host})"
+                f"{gpu.backend} over {cpu.backend}, {cpu.suite} suite "
+                f"({cpu.environment.host} / {gpu.environment.host})"
             )
             fig.tight_layout()
-            path = (
-                out_dir / f"speedup-{cpu.suite}-{cpu.environment.host}-{gpu.environment.host}.png"
+            path = out_dir / (
+                f"speedup-{cpu.suite}-{cpu.environment.host}-{cpu.backend}-"
+                f"{gpu.environment.host}-{gpu.backend}.png"
             )
             fig.savefig(path, dpi=100)
             plt.close(fig)

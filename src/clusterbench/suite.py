@@ -19,6 +19,7 @@ from clusterbench.errors import ConfigError
 from clusterbench.outputs import check_directory
 from clusterbench.record import (
     BudgetRecord,
+    CaseRecord,
     Environment,
     GridRecord,
     RunRecord,
@@ -146,40 +147,53 @@ def _budget_case(case: BudgetCase, data: DataOptions, backend: str, log: Log) ->
 class SuiteConfig:
     suite: str = "quick"
     data: DataOptions = field(default_factory=DataOptions)
-    backend: str = "auto"
+    backends: tuple[str, ...] = ("auto",)  # several: alternated case by case
     repeat: int = 3  # runs per pipeline case: one cold, repeat - 1 warm
     out: Path = Path("results")
 
 
-def run_suite(config: SuiteConfig, log: Log) -> Path:
-    """Run every case of `suite`; write <out>/<date>T<time>-<host>-<backend>-<suite>.json
-    (the directory made where missing; `-2` added where a run of the same second wrote one)."""
+def _run_case(case: Case, data: DataOptions, backend: str, repeat: int, log: Log) -> CaseRecord:
+    if isinstance(case, PipelineCase):
+        return _pipeline_case(case, data, backend, repeat, log)
+    if isinstance(case, BudgetCase):
+        return _budget_case(case, data, backend, log)
+    return _grid_case(case, data, backend, log)
+
+
+def run_suite(config: SuiteConfig, log: Log) -> list[Path]:
+    """Run every case of the suite on every backend; write one record per backend,
+    <out>/<date>T<time>-<host>-<backend>-<suite>.json (the directory made where missing; `-2`
+    added where a run of the same second wrote one).
+
+    With several backends each case runs on all of them before the next case starts, in an
+    order that alternates from case to case (A B, then B A), so that a noisy machine's slow
+    minutes fall on every backend alike."""
     from clusterbench.backends import select_backend
 
-    suite, data, backend, repeat, out_dir = (
-        config.suite,
-        config.data,
-        config.backend,
-        config.repeat,
-        config.out,
-    )
-    if suite not in SUITES:
-        raise ConfigError(f"unknown suite {suite!r}; choose from {', '.join(SUITES)}")
-    check_directory(out_dir, "--out")
-    chosen = select_backend(backend)  # fail early, once, with the reason
-    environment = Environment.collect(chosen)  # before the work: the code as it starts
-    log(f"suite {suite} on {chosen.name} ({chosen.reason}), {len(SUITES[suite])} cases")
-    cases = []
-    for i, case in enumerate(SUITES[suite], start=1):
-        log(f"[{i}/{len(SUITES[suite])}] {case.name}")
-        if isinstance(case, PipelineCase):
-            record = _pipeline_case(case, data, chosen.name, repeat, log)
-        elif isinstance(case, BudgetCase):
-            record = _budget_case(case, data, chosen.name, log)
-        else:
-            record = _grid_case(case, data, chosen.name, log)
-        cases.append(SuiteCase(case.name, record))
-    record = SuiteRecord(suite, chosen.name, repeat, cases, environment)
+    if config.suite not in SUITES:
+        raise ConfigError(f"unknown suite {config.suite!r}; choose from {', '.join(SUITES)}")
+    if len(set(config.backends)) != len(config.backends):
+        raise ConfigError(f"--backends {','.join(config.backends)}: a backend named twice")
+    check_directory(config.out, "--out")
+    chosen = [select_backend(b) for b in config.backends]  # fail early, once, with the reason
+    names = [b.name for b in chosen]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"--backends {','.join(config.backends)}: two are {names} here")
+    environments = {b.name: Environment.collect(b) for b in chosen}  # the code as it starts
+    cases = SUITES[config.suite]
+    for b in chosen:
+        log(f"suite {config.suite} on {b.name} ({b.reason}), {len(cases)} cases")
+    done: dict[str, list[SuiteCase]] = {name: [] for name in names}
+    for i, case in enumerate(cases, start=1):
+        for name in names if i % 2 else names[::-1]:
+            log(f"[{i}/{len(cases)}] {case.name} on {name}")
+            record = _run_case(case, config.data, name, config.repeat, log)
+            done[name].append(SuiteCase(case.name, record))
     host = socket.gethostname().split(".")[0]
-    stamp = record.created[:19].replace(":", "")  # 2026-11-29T143507: two runs a minute apart
-    return write_record(record, out_dir / f"{stamp}-{host}-{chosen.name}-{suite}.json", True)
+    paths = []
+    for name in names:
+        record = SuiteRecord(config.suite, name, config.repeat, done[name], environments[name])
+        stamp = record.created[:19].replace(":", "")  # 2026-11-29T143507
+        path = config.out / f"{stamp}-{host}-{name}-{config.suite}.json"
+        paths.append(write_record(record, path, exclusive=True))
+    return paths

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from clusterbench.backends import BACKENDS
 from clusterbench.cli import options
 from clusterbench.data import DataOptions
 from clusterbench.suite import SUITES, SuiteConfig
@@ -29,7 +30,15 @@ def add_parser(sub: Any) -> None:
         help="quick: an MNIST subsample of 10,000 (minutes); full: all of MNIST and the study's "
         "grid",
     )
-    options.add(p, "backend", default=DEFAULTS.backend)
+    which = p.add_mutually_exclusive_group()
+    options.add(which, "backend", default=DEFAULTS.backends[0])
+    which.add_argument(
+        "--backends",
+        type=_backends,
+        metavar="B,B,...",
+        help="several backends in one go, e.g. cpu,cpu-intelex: each case runs on all of them "
+        "before the next, alternating their order; one record per backend",
+    )
     options.add(p, "repeat", default=DEFAULTS.repeat)
     options.add(p, "data_dir")
     options.add(p, "out", default=DEFAULTS.out, help="made if missing")
@@ -37,12 +46,24 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(handler=handle)
 
 
+def _backends(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in BACKENDS]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"expected backends from {', '.join(BACKENDS)} like cpu,cpu-intelex, got {text!r}"
+        )
+    return names
+
+
 def config(args: argparse.Namespace) -> SuiteConfig:
-    return SuiteConfig(args.suite, DataOptions(args.data_dir), args.backend, args.repeat, args.out)
+    backends = tuple(args.backends) if args.backends else (args.backend,)
+    return SuiteConfig(args.suite, DataOptions(args.data_dir), backends, args.repeat, args.out)
 
 
 def handle(args: argparse.Namespace) -> int:
     from clusterbench.suite import run_suite
 
-    print(f"written {run_suite(config(args), options.log(args))}")
+    for path in run_suite(config(args), options.log(args)):
+        print(f"written {path}")
     return 0

@@ -69,7 +69,9 @@ SHARED: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         {
             "choices": BACKENDS,
             "help": "auto: the GPU where cuML, CuPy and a CUDA device are usable, else the CPU; "
-            "cpu; gpu: fail unless a GPU is usable",
+            "cpu: stock scikit-learn; cpu-intelex: scikit-learn-intelex's oneDAL estimators "
+            "where it has them (the intel extra); gpu: cuML, failing unless a GPU is usable; "
+            "gpu-accel: the stock code under cuml.accel (GPU machines)",
         },
     ),
     "repeat": (
