@@ -2,9 +2,10 @@
 
     python bench/gpu_check.py DATA_DIR [--out DIR] [--subsample N] [--repeat N]
 
-Steps: the GPU tests (pytest -m gpu); every method on both backends (full MNIST, canonical
-split, or --subsample N) with `clusterbench compare` of the two records, which applies the
-tolerance policy (clusterbench/tolerances.py); the study's DBSCAN grid and the labelling-budget
+Steps: the GPU tests (pytest -m gpu); every method on the CPU, on cuML (`gpu`) and under
+cuml.accel (`gpu-accel`) (full MNIST, canonical split, or --subsample N), with `clusterbench
+compare` of each GPU record against the CPU one, which applies the tolerance policy
+(clusterbench/tolerances.py); the study's DBSCAN grid and the labelling-budget
 curve on the GPU. Then a summary table (summary.md), one archive of the folder (OUT.tgz), and
 exit status 1 if any step failed. Each step's output is in its own log file in OUT.
 
@@ -126,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("CLUSTERBENCH_DATA_DIR", str(args.data_dir))
     step("gpu-tests", [*pytest, "-m", "gpu", "-rs", "-p", "no:cacheprovider", "tests"], 900)
     for method in METHODS:
-        for backend in ("gpu", "cpu"):
+        for backend in ("gpu", "gpu-accel", "cpu"):
             repeat = 1 if backend == "cpu" and method in SLOW_ON_CPU else args.repeat
             record = out / f"{method}-{backend}.json"
             command = [*cb, "run", *data, *sample, "--method", method, "--backend", backend]
@@ -135,9 +136,10 @@ def main(argv: list[str] | None = None) -> int:
                 [*command, "--repeat", str(repeat), "--json", str(record)],
                 900,
             )
-        pair = [out / f"{method}-cpu.json", out / f"{method}-gpu.json"]
-        if all(p.exists() for p in pair):
-            step(f"compare-{method}", [*cb, "compare", *map(str, pair)], 120)
+        for backend, suffix in (("gpu", ""), ("gpu-accel", "-accel")):
+            pair = [out / f"{method}-cpu.json", out / f"{method}-{backend}.json"]
+            if all(p.exists() for p in pair):
+                step(f"compare-{method}{suffix}", [*cb, "compare", *map(str, pair)], 120)
     step(
         "grid-gpu",
         [*cb, "grid", *data, *sample, "--backend", "gpu", "--jsonl", str(out / "grid-gpu.jsonl")],

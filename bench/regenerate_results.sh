@@ -2,7 +2,7 @@
 # Regenerate the CPU records of results/ on this machine, and the report from them.
 # Run it from a clean checkout on a quiet machine, writing outside the checkout (the records
 # name the commit and whether the checkout was dirty; new files in it would make it so), then
-# copy OUT_DIR's files into results/. About 45 minutes on 2 cores.
+# copy OUT_DIR's files into results/. About 70 minutes on 2 cores.
 #
 #   bench/regenerate_results.sh DATA_DIR OUT_DIR
 set -euo pipefail
@@ -11,8 +11,8 @@ data=${1:?usage: bench/regenerate_results.sh DATA_DIR OUT_DIR}
 out=${2:?usage: bench/regenerate_results.sh DATA_DIR OUT_DIR}
 mkdir -p "$out/tests"
 
-clusterbench bench --suite quick --backend cpu --repeat 4 --data-dir "$data" --out "$out"
-clusterbench bench --suite full --backend cpu --repeat 4 --data-dir "$data" --out "$out"
+clusterbench bench --suite quick --backends cpu,cpu-intelex --repeat 4 --data-dir "$data" --out "$out"
+clusterbench bench --suite full --backends cpu,cpu-intelex --repeat 4 --data-dir "$data" --out "$out"
 clusterbench run --data-dir "$data" --method umap-hdbscan --backend cpu \
   --json "$out/run-umap-hdbscan-canonical-cpu.json" > /dev/null
 python bench/grid_engines.py --data-dir "$data" --out "$out"

@@ -52,8 +52,8 @@ def test_a_failed_compare_stops_nothing(tmp_path):
     runs = {
         (c[c.index("--method") + 1], c[c.index("--backend") + 1]) for c in done if c[0] == "run"
     }
-    assert runs == {(m, b) for m in METHODS for b in ("cpu", "gpu")}
-    assert commands.count("compare") == len(METHODS)
+    assert runs == {(m, b) for m in METHODS for b in ("cpu", "gpu", "gpu-accel")}
+    assert commands.count("compare") == 2 * len(METHODS)  # gpu and gpu-accel against cpu
     assert commands[-2:] == ["grid", "budget"]
     assert commands[0] == "-m"  # the stub pytest ran first: -m gpu
     summary = (out / "summary.md").read_text()
