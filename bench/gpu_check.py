@@ -9,8 +9,9 @@ compare` of each GPU record against the CPU one, which applies the tolerance pol
 curve on the GPU. Then a summary table (summary.md), one archive of the folder (OUT.tgz), and
 exit status 1 if any step failed. Each step's output is in its own log file in OUT.
 
-The commands it calls are $CLUSTERBENCH (default: clusterbench) and $PYTEST (default: this
-Python's pytest), so that a test can run the whole script against stubs.
+The commands it calls are $CLUSTERBENCH (default: clusterbench), $PYTEST (default: this
+Python's pytest) and $NVIDIA_SMI (default: nvidia-smi), so that a test can run the whole script
+against stubs.
 """
 
 from __future__ import annotations
@@ -83,17 +84,20 @@ def _scores(path: Path) -> tuple[str, str, str]:
 
 def summary(steps: dict[str, Step], out: Path) -> str:
     lines = [
-        "| method | CPU accuracy | CPU ARI | CPU s | GPU accuracy | GPU ARI | GPU s | verdict |",
-        "|---|---|---|---|---|---|---|---|",
+        "| method | backend | accuracy | ARI | seconds | against cpu |",
+        "|---|---|---|---|---|---|",
     ]
     for method in METHODS:
-        cpu, gpu = _scores(out / f"{method}-cpu.json"), _scores(out / f"{method}-gpu.json")
-        compared = steps.get(f"compare-{method}")
-        verdict = "not compared" if compared is None else "same" if compared.ok else "DIFFERENT"
-        lines.append(
-            f"| {method} | {cpu[0]} | {cpu[1]} | {cpu[2]} | {gpu[0]} | {gpu[1]} | {gpu[2]} | "
-            f"{verdict} |"
-        )
+        for backend, suffix in (("cpu", None), ("gpu", ""), ("gpu-accel", "-accel")):
+            scores = _scores(out / f"{method}-{backend}.json")
+            compared = None if suffix is None else steps.get(f"compare-{method}{suffix}")
+            verdict = (
+                "" if suffix is None
+                else "not compared" if compared is None
+                else "same" if compared.ok
+                else "DIFFERENT"
+            )  # fmt: skip
+            lines.append(f"| {method} | {backend} | {' | '.join(scores)} | {verdict} |")
     lines += ["", "| step | result | seconds |", "|---|---|---|"]
     lines += [
         f"| {s.name} | {'ok' if s.ok else 'FAILED'} | {s.seconds:.0f} |" for s in steps.values()
@@ -123,9 +127,11 @@ def main(argv: list[str] | None = None) -> int:
         steps[name] = run_step(name, command, out, timeout)
         return steps[name]
 
-    step("nvidia-smi", ["nvidia-smi"], 60)
+    step("nvidia-smi", _command("NVIDIA_SMI", "nvidia-smi"), 60)
     os.environ.setdefault("CLUSTERBENCH_DATA_DIR", str(args.data_dir))
     step("gpu-tests", [*pytest, "-m", "gpu", "-rs", "-p", "no:cacheprovider", "tests"], 900)
+    # the normal suite on a GPU machine: `auto` picks the GPU there
+    step("tests", [*pytest, "-m", "not gpu", "-q", "-p", "no:cacheprovider", "tests"], 1800)
     for method in METHODS:
         for backend in ("gpu", "gpu-accel", "cpu"):
             repeat = 1 if backend == "cpu" and method in SLOW_ON_CPU else args.repeat

@@ -87,8 +87,10 @@ class DeviceArray:
     def __getattr__(self, name: str) -> Any:  # astype, reshape, max, sum, argmax, ravel, ...
         if name.startswith("__") or name == "_data":
             raise AttributeError(name)
+        if name in ("flat", "data", "base", "ctypes"):
+            raise _refuse(f"`.{name}` of a device array (host memory)")
         attr = getattr(self._data, name)
-        return _on_device(attr) if callable(attr) else attr
+        return _on_device(attr) if callable(attr) else _wrap(attr)  # .real, .imag: on the device
 
     def __getitem__(self, key: Any) -> DeviceArray:
         return DeviceArray(self._data[_unwrap_key(key)])
@@ -301,6 +303,13 @@ class FakeDeviceBackend(Backend):
         return FUNCTIONS[path] if path in FUNCTIONS else _metric(path)
 
 
+class FakeAccelBackend(Backend):
+    """gpu-accel's stand-in: the stock column, host arrays (cuml.accel's contract)."""
+
+    name = "gpu-accel"
+    column = "cpu"
+
+
 def install(monkeypatch: Any) -> None:
     """From now on (until monkeypatch undoes it) a usable "GPU" is this fake device."""
     from clusterbench.grid import tasks
@@ -308,6 +317,7 @@ def install(monkeypatch: Any) -> None:
     monkeypatch.setattr(backends, "probe_gpu", lambda: GpuProbe(True, "fake device (tests)"))
     fake_gpu_module = types.ModuleType("clusterbench.gpu")
     fake_gpu_module.GpuBackend = FakeDeviceBackend  # type: ignore[attr-defined]
+    fake_gpu_module.GpuAccelBackend = FakeAccelBackend  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "clusterbench.gpu", fake_gpu_module)
     if hasattr(tasks.worker_backend, "cache_clear"):  # not yet installed by this monkeypatch
         tasks.worker_backend.cache_clear()

@@ -23,7 +23,7 @@ with calls.open("a") as f:
     f.write(json.dumps(argv) + "\\n")
 if argv[0] == "run":
     Path(argv[argv.index("--json") + 1]).write_text("{}")
-if argv[0] == "compare" and "kmeans-cpu" in argv[1]:
+if argv[0] == "compare" and argv[2].endswith("kmeans-gpu.json"):
     print("MISMATCH kmeans: test_accuracy differs by 0.1000")
     sys.exit(1)
 """
@@ -34,7 +34,7 @@ def test_a_failed_compare_stops_nothing(tmp_path):
     stub.write_text(STUB)
     calls, out = tmp_path / "calls.jsonl", tmp_path / "check"
     command = f"{sys.executable} {stub} {calls}"
-    env = {**os.environ, "CLUSTERBENCH": command, "PYTEST": command}
+    env = {**os.environ, "CLUSTERBENCH": command, "PYTEST": command, "NVIDIA_SMI": command}
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "gpu_check.py"), str(tmp_path), "--out", str(out)],
         env=env,
@@ -44,21 +44,23 @@ def test_a_failed_compare_stops_nothing(tmp_path):
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr  # a step failed: said at the end
     done = [json.loads(line) for line in calls.read_text().splitlines()]
-    commands = [c[0] for c in done]
+    commands = [c[0] if c else "nvidia-smi" for c in done]
     first_compare = commands.index("compare")
     assert done[first_compare][1].endswith("kmeans-cpu.json")  # the one that fails
     # Everything after the failed compare still ran: every method on both backends, every
     # compare, the grid and the budget.
     runs = {
-        (c[c.index("--method") + 1], c[c.index("--backend") + 1]) for c in done if c[0] == "run"
+        (c[c.index("--method") + 1], c[c.index("--backend") + 1]) for c in done if c[:1] == ["run"]
     }
     assert runs == {(m, b) for m in METHODS for b in ("cpu", "gpu", "gpu-accel")}
     assert commands.count("compare") == 2 * len(METHODS)  # gpu and gpu-accel against cpu
     assert commands[-2:] == ["grid", "budget"]
-    assert commands[0] == "-m"  # the stub pytest ran first: -m gpu
+    assert done[0] == []  # the stub nvidia-smi, then pytest -m gpu, then the normal suite
+    assert done[1][:2] == ["-m", "gpu"] and done[2][:2] == ["-m", "not gpu"]
     summary = (out / "summary.md").read_text()
-    assert "| kmeans |" in summary and "DIFFERENT" in summary.split("| kmeans |")[1].split("\n")[0]
-    assert "same" in summary.split("| spectral |")[1].split("\n")[0]
+    assert "| kmeans | gpu | n/a | n/a | no record | DIFFERENT |" in summary
+    assert "| kmeans | gpu-accel | n/a | n/a | no record | same |" in summary
+    assert "| spectral | gpu | n/a | n/a | no record | same |" in summary
     with tarfile.open(out.with_name("check.tgz")) as tar:
         assert "check/summary.md" in tar.getnames()
         assert "check/compare-kmeans.log" in tar.getnames()

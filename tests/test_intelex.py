@@ -108,3 +108,37 @@ def test_gpu_accel_is_cuml_accel_over_the_stock_column():
     if not probe_gpu().usable:
         with pytest.raises(BackendError, match="--backend gpu-accel cannot run here"):
             select_backend("gpu-accel")
+
+
+def test_bench_alternates_the_backends_case_by_case(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from clusterbench import suite
+    from clusterbench.errors import ConfigError
+    from clusterbench.record import SuiteRecord, load_record
+    from tests.records import run_case
+
+    require_intelex()
+    ran = []
+
+    def fake_case(case, data, backend, repeat, log):
+        ran.append((case.name, backend))
+        return replace(run_case("kmeans", 1.0, 0.9, 0.8), backend=backend)
+
+    monkeypatch.setattr(suite, "_run_case", fake_case)
+    config = suite.SuiteConfig("quick", backends=("cpu", "cpu-intelex"), out=tmp_path / "new")
+    paths = suite.run_suite(config, lambda _: None)
+    names = [case.name for case in suite.SUITES["quick"]]
+    pair = ["cpu", "cpu-intelex"]
+    assert ran == [
+        (n, b) for i, n in enumerate(names) for b in (pair if i % 2 == 0 else pair[::-1])
+    ]
+    records = [load_record(p) for p in paths]
+    assert [r.backend for r in records] == pair and all(isinstance(r, SuiteRecord) for r in records)
+    assert all([c.name for c in r.cases] == names for r in records)
+    for backends, message in (
+        (("cpu", "cpu"), "a backend named twice"),
+        (("cpu", "gpu-accel"), "gpu-accel patches scikit-learn"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            suite.run_suite(replace(config, backends=backends), lambda _: None)

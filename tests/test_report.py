@@ -85,7 +85,7 @@ def test_no_speedup_is_paired_across_machines_unless_asked(tmp_path):
         main(["report", str(cpu), str(gpu), "--out", str(out), "--pair", "laptop:gpu-server"]) == 0
     )
     readme = (out / "README.md").read_text()
-    cross = section(readme, "### Cross-machine GPU / CPU speedup, quick suite")
+    cross = section(readme, "### Cross-machine speedup of `gpu` over `cpu`, quick suite")
     assert "CPU of `laptop`, GPU of `gpu-server`" in cross and "| quick | spectral |" in cross
     assert "quick suite, same machine" not in readme
 

@@ -129,6 +129,10 @@ def select_backend(name: str) -> Backend:
             raise BackendError(
                 "--backend cpu-intelex needs scikit-learn-intelex (install clusterbench[intel])"
             ) from None
+        except Exception as exc:  # a oneDAL library that does not load
+            raise BackendError(
+                f"--backend cpu-intelex: sklearnex does not import ({exc})"
+            ) from None
         return IntelexBackend("requested with --backend cpu-intelex")
     if name not in ("auto", "gpu", "gpu-accel"):
         raise BackendError(f"unknown backend {name!r}; choose from {', '.join(BACKENDS)}")

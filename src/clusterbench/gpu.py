@@ -66,7 +66,14 @@ class GpuAccelBackend(Backend):
         super().__init__(reason)
         import cuml.accel
 
-        cuml.accel.install()  # before any estimator is built: scikit-learn is patched in place
+        from clusterbench.errors import BackendError
+
+        try:  # before any estimator is built: scikit-learn is patched in place, process-wide
+            cuml.accel.install()
+        except Exception as exc:  # e.g. the managed-memory set-up of rmm
+            raise BackendError(
+                f"--backend gpu-accel: cuml.accel does not install ({exc})"
+            ) from None
 
     def synchronize(self) -> None:
         cp.cuda.runtime.deviceSynchronize()

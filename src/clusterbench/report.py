@@ -271,16 +271,16 @@ def speedup_pairs(
             if faster is not None:
                 label = f"### Speedup of `{other}` over `{backend}`, {suite} suite, same machine"
                 pairs.setdefault(host, []).append((cpu, faster, label))
-        if backend != "cpu":
-            continue
         for pair in cross:
-            other = suites.get((pair.gpu_host, suite, "gpu"))
-            if pair.cpu_host == host and other is not None:
-                label = (
-                    f"### Cross-machine GPU / CPU speedup, {suite} suite: CPU of `{host}`, GPU "
-                    f"of `{pair.gpu_host}` (different machines, named with --pair)"
-                )
-                pairs.setdefault(pair.gpu_host, []).append((cpu, other, label))
+            for gpu_backend in ("gpu", "gpu-accel"):
+                other = suites.get((pair.gpu_host, suite, gpu_backend))
+                if pair.cpu_host == host and other is not None:
+                    label = (
+                        f"### Cross-machine speedup of `{gpu_backend}` over `{backend}`, {suite} "
+                        f"suite: CPU of `{host}`, GPU of `{pair.gpu_host}` (different machines, "
+                        "named with --pair)"
+                    )
+                    pairs.setdefault(pair.gpu_host, []).append((cpu, other, label))
     return pairs
 
 

@@ -174,6 +174,11 @@ def run_suite(config: SuiteConfig, log: Log) -> list[Path]:
         raise ConfigError(f"unknown suite {config.suite!r}; choose from {', '.join(SUITES)}")
     if len(set(config.backends)) != len(config.backends):
         raise ConfigError(f"--backends {','.join(config.backends)}: a backend named twice")
+    if "gpu-accel" in config.backends and len(config.backends) > 1:
+        raise ConfigError(
+            "--backends: gpu-accel patches scikit-learn for the whole process; run it in a "
+            "bench of its own"
+        )
     check_directory(config.out, "--out")
     chosen = [select_backend(b) for b in config.backends]  # fail early, once, with the reason
     names = [b.name for b in chosen]

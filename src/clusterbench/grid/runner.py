@@ -82,6 +82,11 @@ class GridConfig:
                 f"{threads} local threads (--workers x --threads-per-worker) are more than "
                 f"{MAX_OVERSUBSCRIPTION} per core of this machine's {cores}"
             )
+        if self.backend == "gpu-accel":
+            raise ConfigError(
+                "grid --backend gpu-accel would start a cuml.accel process per core on one GPU; "
+                "use --backend gpu (cuML's DBSCAN, one worker per GPU)"
+            )
         if self.out.suffix.lower() == ".png":
             raise ConfigError(f"--jsonl {self.out}: the heatmap goes beside it as .png; use .jsonl")
         if self.n_components < 1 or not 0 <= self.seed <= MAX_SEED:
@@ -130,12 +135,13 @@ class SweepEngine:
     ) -> dict:
         import psutil
 
-        from clusterbench.grid.sweep import check_graph_fits
+        from clusterbench.grid.sweep import GPU_GRAPH_BYTES_PER_EDGE, check_graph_fits
 
         eps_max = max(e for e, _ in todo)
         need = check_graph_fits(X, eps_max, psutil.virtual_memory().available // 2)
-        if backend.name != "cpu":  # built on the device first: it must fit there too
-            check_graph_fits(X, eps_max, backend.free_memory() // 2, "free on the device")
+        if backend.column == "gpu":  # built on the device first: it must fit there too
+            free = backend.free_memory() // 2
+            check_graph_fits(X, eps_max, free, "free on the device", GPU_GRAPH_BYTES_PER_EDGE)
         log(f"sweep: neighbour graph up to eps {eps_max:g}, about {need / 2**20:.0f} MiB ...")
         start = time.perf_counter()
         graph = backend.function(STEPS["neighbour_graph"])(X, eps_max, n_jobs=-1)

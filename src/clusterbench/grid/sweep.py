@@ -28,6 +28,9 @@ from clusterbench.errors import ConfigError
 
 TREE_MAX_DIM = 15  # scikit-learn's NearestNeighbors(algorithm="auto") uses a tree up to here
 GRAPH_BYTES_PER_EDGE = 12 + 16  # CSR value + index, plus the transient COO/sort buffers
+# gpu_graph.py at its peak: cuML's CSR (float64 ones, int64 indices), its COO copy, int64 rows
+# and cols, float64 distances, the lexsort's stacked keys and order, a feature's gathers
+GPU_GRAPH_BYTES_PER_EDGE = 16 + 24 + 16 + 8 + 16 + 8 + 24
 SAMPLE_FOR_ESTIMATE = 500
 
 
@@ -50,20 +53,26 @@ class NeighbourGraph:
         return squared_radius(eps, self.float32_radius)
 
 
-def estimate_graph_bytes(X: np.ndarray, eps_max: float, seed: int = 0) -> int:
+def estimate_graph_bytes(
+    X: np.ndarray, eps_max: float, seed: int = 0, bytes_per_edge: int = GRAPH_BYTES_PER_EDGE
+) -> int:
     """Memory the neighbour graph up to eps_max will take, from the neighbour counts of a sample."""
     rng = np.random.default_rng(seed)
     sample = X[rng.choice(len(X), size=min(SAMPLE_FOR_ESTIMATE, len(X)), replace=False)]
     nn = NearestNeighbors(radius=eps_max).fit(X)
     counts = np.array([len(r) for r in nn.radius_neighbors(sample, return_distance=False)])
-    return int(counts.mean() * len(X) * GRAPH_BYTES_PER_EDGE)
+    return int(counts.mean() * len(X) * bytes_per_edge)
 
 
 def check_graph_fits(
-    X: np.ndarray, eps_max: float, budget_bytes: int, where: str = "available"
+    X: np.ndarray,
+    eps_max: float,
+    budget_bytes: int,
+    where: str = "available",
+    bytes_per_edge: int = GRAPH_BYTES_PER_EDGE,
 ) -> int:
     """Refuse, in one line, a grid whose neighbour graph would not fit in `budget_bytes`."""
-    need = estimate_graph_bytes(X, eps_max)
+    need = estimate_graph_bytes(X, eps_max, bytes_per_edge=bytes_per_edge)
     if need > budget_bytes:
         raise ConfigError(
             f"the neighbour graph up to eps {eps_max:g} needs about {need / 2**30:.1f} GiB, more "
