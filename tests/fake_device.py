@@ -264,6 +264,7 @@ class FakeDeviceBackend(Backend):
     """The GPU backend, on a strict fake device."""
 
     name = "gpu"
+    column = "gpu"
     xp = XP
 
     def to_device(self, array: Any) -> DeviceArray:
