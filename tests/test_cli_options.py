@@ -86,8 +86,11 @@ def test_a_changed_default_would_be_caught():
 
 
 # Options whose default of None leaves the value to the library or the data: said in words.
-WORDED = {"--pca", "--knn", "--protocol", "--data-dir", "--workers", "--batch-size", "--plot"}
-WORDED |= {"--time-tol", "--accuracy-tol", "--ari-tol"}
+WORDED = {"--pca", "--knn", "--protocol", "--data-dir", "--workers", "--batch-size", "--plot"} | {
+    "--time-tol",
+    "--accuracy-tol",
+    "--ari-tol",
+}
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))

@@ -25,7 +25,6 @@ from clusterbench.grid.spec import GridSpec, config_key
 from clusterbench.grid.store import GridStore, check_target, read_grid
 from clusterbench.grid.summary import heatmap
 from clusterbench.grid.tasks import SCORES, Config, failed_row, loop_batch, sweep_batch
-from clusterbench.params import MAX_SEED
 from clusterbench.progress import progress_bar
 from clusterbench.record import (
     SCHEMA_VERSION,
@@ -89,8 +88,7 @@ class GridConfig:
             )
         if self.out.suffix.lower() == ".png":
             raise ConfigError(f"--jsonl {self.out}: the heatmap goes beside it as .png; use .jsonl")
-        if self.n_components < 1 or not 0 <= self.seed <= MAX_SEED:
-            raise ConfigError(f"--pca {self.n_components}, --seed {self.seed}: out of range")
+        Params(n_components=self.n_components, seed=self.seed).check()  # the run's own rules
 
 
 DEFAULT_BATCH_SIZE = 10
