@@ -76,6 +76,9 @@ MISTAKES = {
     "abbreviated-option": ([*DIGITS, "--pc", "10"], 2, "unrecognized arguments: --pc"),
     "data-dir-for-digits": ([*DIGITS, "--data-dir", "{tmp}"], 1, "--data-dir is for"),
     "data-file-for-mnist": (["run", "--data-file", "{file}"], 1, "--data-file is for"),
+    "n-train-for-mnist": (["run", "--n-train", "70000"], 1, "--n-train is for"),
+    "infimnist-without-n-train": (["run", "--dataset", "infimnist"], 1, "needs --n-train N"),
+    "n-train-zero": (["run", "--dataset", "infimnist", "--n-train", "0"], 2, "--n-train"),
     "data-idx-without-a-directory": (["data", "--dataset", "idx"], 1, "needs --data-dir"),
     "data-dir-is-a-file": (["data", "--data-dir", "{file}"], 1, "is a file, not a data dir"),
     "data-idx-labels-of-other-images": (
@@ -247,7 +250,7 @@ def digits_grid_file(tmp_path_factory):
     return out
 
 
-def _no_loading(options):
+def _no_loading(options, log):
     raise AssertionError("the data was loaded before the mistake was refused")
 
 

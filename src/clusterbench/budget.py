@@ -59,7 +59,7 @@ def labelling_budget(
     log(f"backend: {backend.name} ({backend.reason})")
     environment = Environment.collect(backend)  # before the work: the code as it starts
     start = time.perf_counter()
-    dataset = load_dataset(config.dataset, config.data)
+    dataset = load_dataset(config.dataset, config.data, log)
     protocol = config.protocol or default_protocol(dataset)
     split = make_split(dataset, protocol, config.params.seed, config.subsample)
     if max(clusters) > split.n_train:

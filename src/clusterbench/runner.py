@@ -107,7 +107,7 @@ def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
     log(f"backend: {backend.name} ({backend.reason})")
     environment = Environment.collect(backend)  # before the work: the code as it starts
     start = time.perf_counter()
-    dataset = load_dataset(config.dataset, config.data)
+    dataset = load_dataset(config.dataset, config.data, log)
     if config.expected_fingerprint not in (None, dataset.fingerprint):
         raise ConfigError(
             f"{dataset.name} from {dataset.source} is not the data the grid was computed on"

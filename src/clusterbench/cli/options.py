@@ -16,11 +16,13 @@ from typing import Any
 from clusterbench.backends import BACKENDS
 from clusterbench.cli.parsing import POSITIVE, value_of
 from clusterbench.data import LOADERS, PROTOCOLS, DataOptions
+from clusterbench.data.datasets import MAX_GENERATED
 from clusterbench.data.protocols import MIN_SUBSAMPLE
 from clusterbench.params import Option, Params
 from clusterbench.registry import METHODS
 
 SUBSAMPLE = Option("--subsample", int, "", minimum=MIN_SUBSAMPLE)
+N_TRAIN = Option("--n-train", int, "", minimum=1, maximum=MAX_GENERATED)
 
 
 def _method_help() -> str:
@@ -33,8 +35,10 @@ SHARED: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         ("--dataset",),
         {
             "choices": list(LOADERS),
-            "help": "mnist (SHA-256 verified), digits (scikit-learn's 8x8, no download), idx "
-            "(any four-file IDX set), kaggle-csv (Kaggle's train.csv)",
+            "help": "mnist (SHA-256 verified), infimnist (--n-train digits: MNIST's 60,000 "
+            "then seeded deformations of them, generated once into the cache; MNIST's test "
+            "digits), digits (scikit-learn's 8x8, no download), idx (any four-file IDX set), "
+            "kaggle-csv (Kaggle's train.csv)",
         },
     ),
     "data_dir": (
@@ -42,11 +46,20 @@ SHARED: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         {
             "type": Path,
             "metavar": "DIR",
-            "help": "directory of the four IDX files (default: for mnist $CLUSTERBENCH_DATA_DIR, "
-            "else the user cache, downloading there)",
+            "help": "directory of the four IDX files (default: for mnist and infimnist "
+            "$CLUSTERBENCH_DATA_DIR, else the user cache, downloading there)",
         },
     ),
     "data_file": (("--data-file",), {"type": Path, "metavar": "CSV", "help": "kaggle-csv's file"}),
+    "n_train": (
+        ("--n-train",),
+        {
+            "type": value_of(N_TRAIN),
+            "metavar": "N",
+            "help": "infimnist's number of training digits (digit i is the same on every "
+            "machine; cached in $CLUSTERBENCH_CACHE_DIR/infimnist, 784 bytes a digit)",
+        },
+    ),
     "protocol": (
         ("--protocol",),
         {
@@ -147,6 +160,7 @@ def add_data(parser: argparse.ArgumentParser, config: Any) -> None:
     add(group, "dataset", default=config.dataset)
     add(group, "data_dir")
     add(group, "data_file")
+    add(group, "n_train")
     unset = "(default: canonical where there is one, else seed)"
     add(group, "protocol", default=config.protocol, help=None if config.protocol else unset)
     add(group, "subsample", default=config.subsample)
@@ -161,7 +175,7 @@ def add_pipeline(parser: argparse.ArgumentParser, config: Any, method_help: str 
 
 
 def data_options(args: argparse.Namespace) -> DataOptions:
-    return DataOptions(args.data_dir, args.data_file)
+    return DataOptions(args.data_dir, args.data_file, args.n_train)
 
 
 def run_config(args: argparse.Namespace, **extra: Any) -> Any:

@@ -1,4 +1,5 @@
-"""Datasets as uint8 pixel matrices with labels: MNIST, any IDX set, Kaggle CSV, sklearn digits."""
+"""Datasets as uint8 pixel matrices with labels: MNIST, generated InfiMNIST-style digits, any
+IDX set, Kaggle CSV, sklearn digits."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from pathlib import Path
 import numpy as np
 
 from clusterbench import files
-from clusterbench.data import mnist
+from clusterbench.data import infimnist, mnist
 from clusterbench.errors import ConfigError, DataError
 
 KAGGLE_COLUMNS = 785  # label + 28 * 28 pixels
+MAX_GENERATED = 100_000_000  # 78 GB of digits; MNIST8M is 8.1 million
+Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Dataset:
 class DataOptions:
     data_dir: Path | None = None
     data_file: Path | None = None
+    n_train: int | None = None  # infimnist: how many training digits to generate
 
 
 def _fingerprint(*parts: bytes | str) -> str:
@@ -79,12 +83,12 @@ def _from_idx_dir(name: str, directory: Path, verify: bool) -> Dataset:
     )
 
 
-def load_mnist(options: DataOptions) -> Dataset:
+def load_mnist(options: DataOptions, log: Log) -> Dataset:
     """Canonical MNIST, SHA-256 verified, from --data-dir, the environment, or the cache."""
     return _from_idx_dir("mnist", mnist.locate(options.data_dir), verify=True)
 
 
-def load_idx(options: DataOptions) -> Dataset:
+def load_idx(options: DataOptions, log: Log) -> Dataset:
     """Any dataset in MNIST's four-file IDX layout: structural checks, no checksum."""
     assert options.data_dir is not None  # check_options
     return _from_idx_dir("idx", options.data_dir, verify=False)
@@ -107,7 +111,7 @@ def _csv_error(path: Path, rows: list[str]) -> DataError:
     return DataError(f"{path}: unreadable CSV")
 
 
-def load_kaggle_csv(options: DataOptions) -> Dataset:
+def load_kaggle_csv(options: DataOptions, log: Log) -> Dataset:
     """Kaggle "digit-recognizer" train.csv: a `label` column then 784 pixel columns."""
     path = options.data_file
     assert path is not None  # check_options
@@ -146,7 +150,7 @@ def load_kaggle_csv(options: DataOptions) -> Dataset:
     )
 
 
-def load_digits(options: DataOptions) -> Dataset:
+def load_digits(options: DataOptions, log: Log) -> Dataset:
     """scikit-learn's bundled 8x8 digits (1,797), rescaled from 0..16 to 0..255: no download."""
     from sklearn.datasets import load_digits as sk_load_digits
 
@@ -163,8 +167,35 @@ def load_digits(options: DataOptions) -> Dataset:
     )
 
 
-LOADERS: dict[str, Callable[[DataOptions], Dataset]] = {
+def load_infimnist(options: DataOptions, log: Log) -> Dataset:
+    """`n_train` InfiMNIST-style training digits (the first 60,000 are MNIST's own, the rest
+    deformations of them), generated once into the cache, then MNIST's 10,000 test digits."""
+    from clusterbench.data.infimnist_store import Store
+
+    assert options.n_train is not None  # check_options
+    directory = mnist.locate(options.data_dir)
+    parsed = _read_idx_set(directory, verify=True)
+    train_x, train_y, test_x, test_y = (parsed[f.stem] for f in mnist.MNIST_FILES)
+    store = Store.for_recipe(infimnist.DEFAULT, train_x.sha256)
+    train = store.ensure(directory, options.n_train, log)
+    n_test = len(test_x.array)
+    images = np.empty((options.n_train + n_test, infimnist.PIXELS), dtype=np.uint8)
+    images[: options.n_train] = train
+    images[options.n_train :] = test_x.array.reshape(n_test, -1)
+    train_labels = infimnist.labels(train_y.array.astype(np.int64), options.n_train)
+    return Dataset(
+        name="infimnist",
+        images=images,
+        labels=np.concatenate([train_labels, test_y.array.astype(np.int64)]),
+        n_official_train=options.n_train,
+        fingerprint=_fingerprint(store.fingerprint, str(options.n_train), test_x.sha256),
+        source=f"{store.images_path} (from {directory})",
+    )
+
+
+LOADERS: dict[str, Callable[[DataOptions, Log], Dataset]] = {
     "mnist": load_mnist,
+    "infimnist": load_infimnist,
     "digits": load_digits,
     "idx": load_idx,
     "kaggle-csv": load_kaggle_csv,
@@ -175,8 +206,14 @@ def check_options(name: str, options: DataOptions) -> None:
     """Refuse a data option the dataset would ignore, and an unknown dataset."""
     if name not in LOADERS:
         raise ConfigError(f"unknown dataset {name!r}; choose from {', '.join(LOADERS)}")
-    if options.data_dir is not None and name not in ("mnist", "idx"):
-        raise ConfigError(f"--data-dir is for --dataset mnist or idx, not {name}")
+    if options.data_dir is not None and name not in ("mnist", "infimnist", "idx"):
+        raise ConfigError(f"--data-dir is for --dataset mnist, infimnist or idx, not {name}")
+    if options.n_train is not None and name != "infimnist":
+        raise ConfigError(f"--n-train is for --dataset infimnist, not {name}")
+    if name == "infimnist" and options.n_train is None:
+        raise ConfigError("--dataset infimnist needs --n-train N, e.g. --n-train 120000")
+    if name == "infimnist" and not 1 <= options.n_train <= MAX_GENERATED:
+        raise ConfigError(f"--n-train {options.n_train}: use 1 to {MAX_GENERATED:,}")
     if options.data_file is not None and name != "kaggle-csv":
         raise ConfigError(f"--data-file is for --dataset kaggle-csv, not {name}")
     if name == "idx" and options.data_dir is None:
@@ -185,9 +222,9 @@ def check_options(name: str, options: DataOptions) -> None:
         raise ConfigError("--dataset kaggle-csv needs --data-file PATH (Kaggle's train.csv)")
 
 
-def load_dataset(name: str, options: DataOptions) -> Dataset:
+def load_dataset(name: str, options: DataOptions, log: Log = lambda message: None) -> Dataset:
     check_options(name, options)
-    return LOADERS[name](options)
+    return LOADERS[name](options, log)
 
 
 def describe(dataset: str, data_dir: Path | None) -> str:

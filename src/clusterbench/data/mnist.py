@@ -58,14 +58,19 @@ MIRRORS: list[str] = [
 ]
 
 
-def cache_dir() -> Path:
-    """The per-user cache directory for downloaded MNIST files."""
+def cache_root() -> Path:
+    """The per-user cache: $CLUSTERBENCH_CACHE_DIR, else the platform's cache directory."""
     override = os.environ.get(CACHE_DIR_ENV)
     if override:
-        return Path(override).expanduser() / "mnist"
+        return Path(override).expanduser()
     import pooch
 
-    return Path(pooch.os_cache("clusterbench")) / "mnist"
+    return Path(pooch.os_cache("clusterbench"))
+
+
+def cache_dir() -> Path:
+    """The per-user cache directory for downloaded MNIST files."""
+    return cache_root() / "mnist"
 
 
 def find_file(directory: Path, stem: str) -> Path | None:

@@ -173,7 +173,7 @@ def settings(config: GridConfig, backend: Backend) -> dict[str, Any]:
 
 def prepare(config: GridConfig, backend: Backend, log: Log) -> tuple[Any, Any, dict[str, Any]]:
     """The training digits' PCA features (host float32), their labels, and the file header."""
-    dataset = load_dataset(config.dataset, config.data)
+    dataset = load_dataset(config.dataset, config.data, log)
     split = make_split(dataset, config.protocol, config.seed, config.subsample)
     limit = min(split.n_train, split.X_train.shape[1])
     if config.n_components > limit:
