@@ -34,6 +34,13 @@ def mnist_dir() -> Path:
     return directory
 
 
+@pytest.fixture
+def infimnist_cache(tmp_path, monkeypatch) -> Path:
+    """A cache of generated digits of this test's own (never the user's)."""
+    monkeypatch.setenv(mnist.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
 def idx_bytes(array: np.ndarray, magic: int | None = None) -> bytes:
     array = np.asarray(array, dtype=np.uint8)
     magic = magic if magic is not None else 0x0800 + array.ndim

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
-from clusterbench.data import DataOptions, infimnist, load_dataset, make_split, mnist
+from clusterbench.data import DataOptions, infimnist, load_dataset, make_split
 from clusterbench.data import infimnist_store as store_module
 from clusterbench.data.infimnist_store import Store
 
@@ -32,12 +32,6 @@ Path(sys.argv[5]).write_bytes(np.concatenate(parts).tobytes())
 @pytest.fixture(scope="module")
 def train_images(mnist_dir):
     return store_module._train_images(str(mnist_dir))
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv(mnist.CACHE_DIR_ENV, str(tmp_path / "cache"))
-    return tmp_path / "cache"
 
 
 def test_an_index_gives_the_same_bytes_in_two_processes_and_chunkings(mnist_dir, tmp_path):
@@ -78,7 +72,9 @@ def test_a_knn_on_the_canonical_digits_labels_generated_digits(mnist_dir, train_
     assert accuracy >= 0.95, accuracy
 
 
-def test_the_cache_grows_reads_back_and_keeps_finished_chunks(mnist_dir, cache, monkeypatch):
+def test_the_cache_grows_reads_back_and_keeps_finished_chunks(
+    mnist_dir, infimnist_cache, monkeypatch
+):
     messages: list[str] = []
     store = Store.for_recipe(infimnist.DEFAULT, "source-sha")
     first = np.array(store.ensure(mnist_dir, 60_050, messages.append))
@@ -107,7 +103,7 @@ def test_the_cache_grows_reads_back_and_keeps_finished_chunks(mnist_dir, cache, 
     assert store.n_done() == 60_090  # the finished chunk is kept
 
 
-def test_many_missing_digits_are_generated_by_dask_workers(mnist_dir, cache, monkeypatch):
+def test_many_missing_digits_are_generated_by_dask_workers(mnist_dir, infimnist_cache, monkeypatch):
     monkeypatch.setattr(store_module, "IN_PROCESS_MAX", 50)
     store = Store.for_recipe(infimnist.DEFAULT, "source-sha")
     done = store.ensure(mnist_dir, 60_130, lambda message: None)  # 4 tasks of up to 20,000
@@ -115,7 +111,9 @@ def test_many_missing_digits_are_generated_by_dask_workers(mnist_dir, cache, mon
     assert np.array_equal(done[59_990:], infimnist.generate(train, 59_990, 60_130))
 
 
-def test_infimnist_dataset_splits_generated_training_and_canonical_test_digits(mnist_dir, cache):
+def test_infimnist_dataset_splits_generated_training_and_canonical_test_digits(
+    mnist_dir, infimnist_cache
+):
     mnist_set = load_dataset("mnist", DataOptions(mnist_dir))
     small = load_dataset("infimnist", DataOptions(mnist_dir, n_train=60_020))
     split = make_split(small, "canonical", seed=0)

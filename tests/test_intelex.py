@@ -12,6 +12,7 @@ from clusterbench.data import DataOptions
 from clusterbench.errors import BackendError
 from clusterbench.registry import CLUSTERS, METHODS, STEPS, Params
 from clusterbench.runner import RunConfig, run
+from clusterbench.suite_file import load_suite
 from clusterbench.tolerances import for_method
 from tests.conftest import require_gpu_packages, require_intelex
 from tests.test_gpu_contract import assert_accepts
@@ -137,7 +138,7 @@ def test_bench_alternates_the_backends_case_by_case(tmp_path, monkeypatch):
     monkeypatch.setattr(suite, "_run_case", fake_case)
     config = suite.SuiteConfig("quick", backends=("cpu", "cpu-intelex"), out=tmp_path / "new")
     paths = suite.run_suite(config, lambda _: None)
-    names = [case.name for case in suite.SUITES["quick"]]
+    names = [case.name for case in load_suite("quick").cases]
     pair = ["cpu", "cpu-intelex"]
     assert ran == [
         (n, b) for i, n in enumerate(names) for b in (pair if i % 2 == 0 else pair[::-1])

@@ -107,24 +107,47 @@ def test_report_rejects_a_bad_pair_option(tmp_path, results, capsys):
     assert info.value.code == 2 and "expected CPU_HOST:GPU_HOST" in capsys.readouterr().err
 
 
-@pytest.mark.mnist
-def test_bench_then_report_from_real_runs(tmp_path, mnist_dir, monkeypatch):
-    """`clusterbench bench` writes a versioned file that `clusterbench report` turns into tables
-    (a small stand-in for the quick suite, so that the test stays quick)."""
-    from clusterbench import suite as suites
-    from clusterbench.record import GridRecord, RunRecord, load_record
-    from clusterbench.registry import Params
+SMALL_SUITE = """
+description = "a stand-in for the quick suite"
+repeat = 3
+[[case]]
+kind = "pipeline"
+name = "kmeans"
+method = "kmeans"
+subsample = 1000
+[[case]]
+kind = "pipeline"
+name = "capped"
+method = "kmeans"
+subsample = 1000
+max_repeat = 1
+[[case]]
+kind = "grid"
+name = "grid-sweep"
+eps_range = "2.0:5.0:4"
+min_samples_range = "2:42:20"
+subsample = 1000
+[[case]]
+kind = "budget"
+name = "budget"
+method = "umap-kmeans"
+cluster_counts = [10, 20]
+params = { n_components = 30 }
+subsample = 1000
+"""
 
-    small = (
-        suites.PipelineCase("kmeans", "kmeans", subsample=1000),
-        suites.PipelineCase("capped", "kmeans", subsample=1000, max_repeat=1),
-        suites.GridCase("grid-sweep", "2.0:5.0:4", "2:42:20", subsample=1000),
-        suites.BudgetCase("budget", "umap-kmeans", (10, 20), Params(n_components=30), 1000),
-    )
-    monkeypatch.setitem(suites.SUITES, "quick", small)
-    argv = ["bench", "--suite", "quick", "--backend", "cpu", "--repeat", "2"]
+
+@pytest.mark.mnist
+def test_bench_then_report_from_real_runs(tmp_path, mnist_dir):
+    """`clusterbench bench` runs a suite file of the user's and writes a versioned record that
+    `clusterbench report` turns into tables (a small stand-in for the quick suite)."""
+    from clusterbench.record import GridRecord, RunRecord, load_record
+
+    suite_file = tmp_path / "small.toml"
+    suite_file.write_text(SMALL_SUITE)
+    argv = ["bench", "--suite", str(suite_file), "--backend", "cpu", "--repeat", "2"]
     assert main([*argv, "--data-dir", str(mnist_dir), "--out", str(tmp_path)]) == 0
-    (path,) = tmp_path.glob("*-cpu-quick.json")
+    (path,) = tmp_path.glob("*-cpu-small.json")
     record = load_record(path)
     assert isinstance(record, SuiteRecord) and record.environment.code["commit"] is not None
     kmeans, capped, grid = (record.case(n) for n in ("kmeans", "capped", "grid-sweep"))
@@ -145,8 +168,10 @@ def test_bench_then_report_from_real_runs(tmp_path, mnist_dir, monkeypatch):
     ):
         assert heading in readme
     host = record.environment.host
-    assert (tmp_path / "report" / f"grid-{host}-quick-grid-sweep-cpu.png").exists()
-    assert (tmp_path / "report" / f"budget-{host}-quick-budget-cpu.png").exists()
+    assert (tmp_path / "report" / f"grid-{host}-small-grid-sweep-cpu.png").exists()
+    assert (tmp_path / "report" / f"budget-{host}-small-budget-cpu.png").exists()
+    assert record.definition["case"][0] == {"kind": "pipeline", "name": "kmeans",
+                                            "method": "kmeans", "subsample": 1000}  # fmt: skip
 
 
 def test_every_backend_against_stock_and_accelerated_cpu(tmp_path):

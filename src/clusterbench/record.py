@@ -254,7 +254,54 @@ class GridRecord:
         return _build(cls, d, timing=GridTiming(**timing) if timing else None)
 
 
-CaseRecord = RunRecord | BudgetRecord | GridRecord
+@dataclass(frozen=True)
+class ScalePoint:
+    """One training-set size of a scale case: measured, over budget (measured; the sizes after
+    it are not run), skipped (with the reason) or failed (with the error)."""
+
+    n_train: int
+    status: str  # "measured" | "over budget" | "skipped" | "failed"
+    reason: str | None = None
+    fingerprint: str | None = None  # the data's, as a run records it
+    n_test: int | None = None
+    load_s: float | None = None  # loading (and generating, the first time) the digits
+    runs: list[StageTimes] = field(default_factory=list)  # each fit+predict at this size
+    memory: dict[str, dict[str, int]] = field(default_factory=dict)  # the first run's peaks
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    STATUSES: ClassVar[tuple[str, ...]] = ("measured", "over budget", "skipped", "failed")
+
+    @property
+    def measured(self) -> bool:
+        return bool(self.runs)
+
+
+@dataclass(frozen=True)
+class ScaleRecord:
+    """How one method's cost grows with the training set (InfiMNIST digits, MNIST's test set)."""
+
+    KIND: ClassVar[str] = "scale"
+    method: str
+    backend: str
+    params: dict[str, Any]
+    budget_s: float  # a point whose first fit+predict takes longer ends the growth
+    basis: str  # what each run's seconds include
+    points: list[ScalePoint]
+    environment: Environment | None = None
+    created: str = field(default_factory=now_iso)
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> ScaleRecord:
+        points = [
+            ScalePoint(**{**p, "runs": [StageTimes(**r) for r in p["runs"]]}) for p in d["points"]
+        ]
+        return _build(cls, d, points=points)
+
+
+CaseRecord = RunRecord | BudgetRecord | GridRecord | ScaleRecord
 
 
 @dataclass(frozen=True)
@@ -274,6 +321,7 @@ class SuiteRecord:
     cases: list[SuiteCase]
     environment: Environment
     created: str = field(default_factory=now_iso)
+    definition: dict[str, Any] = field(default_factory=dict)  # the suite file, as parsed
 
     def case(self, name: str) -> CaseRecord:
         return next(c.record for c in self.cases if c.name == name)
@@ -318,7 +366,12 @@ class StudyRecord:
 
 
 Record = RunRecord | BudgetRecord | GridRecord | SuiteRecord | StudyRecord
-_CASE_KINDS: dict[str, type] = {"run": RunRecord, "budget": BudgetRecord, "grid": GridRecord}
+_CASE_KINDS: dict[str, type] = {
+    "run": RunRecord,
+    "budget": BudgetRecord,
+    "grid": GridRecord,
+    "scale": ScaleRecord,
+}
 _KINDS: dict[str, type] = {**_CASE_KINDS, "bench": SuiteRecord}
 
 

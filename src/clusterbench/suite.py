@@ -1,9 +1,13 @@
-"""The benchmark suites: named cases, run on a backend, written as one versioned JSON per run.
+"""Running a benchmark suite: its cases on each backend, written as one versioned JSON per
+backend.
 
+The suite itself is data (suite_file: the shipped quick, full and scale, or a user's TOML).
 A pipeline case is one `clusterbench run` repeated (the first, cold run and each warm run kept);
-a grid case is one `clusterbench grid`; a budget case one `clusterbench budget`. Each case is the
-record its command writes; the suite's file adds the environment they share, and holds
-everything the report needs.
+a grid case is one `clusterbench grid`; a budget case one `clusterbench budget`; a scale case
+one method over growing InfiMNIST sizes (scale.py). Each case is the record its command writes;
+the suite's record adds the environment they share and the suite's definition, and holds
+everything the report needs. It is rewritten after every case, so a stopped suite keeps the
+cases it finished.
 """
 
 from __future__ import annotations
@@ -25,66 +29,12 @@ from clusterbench.record import (
     RunRecord,
     SuiteCase,
     SuiteRecord,
+    now_iso,
     write_record,
 )
-from clusterbench.registry import Params
+from clusterbench.suite_file import BudgetCase, Case, GridCase, PipelineCase, load_suite
 
 Log = Callable[[str], None]
-STUDY_DBSCAN = Params(n_components=50, eps=3.8, min_samples=32)
-
-
-@dataclass(frozen=True)
-class PipelineCase:
-    name: str
-    method: str
-    params: Params = field(default_factory=Params)
-    protocol: str = "canonical"
-    subsample: int | None = None
-    max_repeat: int | None = None  # cap --repeat for slow cases (seeded UMAP is serial)
-
-
-@dataclass(frozen=True)
-class BudgetCase:
-    name: str
-    method: str
-    clusters: tuple[int, ...]
-    params: Params = field(default_factory=Params)
-    subsample: int | None = None
-
-
-@dataclass(frozen=True)
-class GridCase:
-    name: str
-    eps: str
-    min_samples: str
-    engine: str = "sweep"
-    subsample: int | None = None
-
-
-Case = PipelineCase | GridCase | BudgetCase
-
-SUITES: dict[str, tuple[Case, ...]] = {
-    "quick": (
-        PipelineCase("kmeans", "kmeans", subsample=10_000),
-        PipelineCase("spectral", "spectral", subsample=10_000),
-        PipelineCase(
-            "dbscan", "dbscan", Params(n_components=50, eps=4.2, min_samples=20), subsample=10_000
-        ),
-        GridCase("grid-sweep", "0.5:5.0:10", "2:202:20", subsample=10_000),
-        PipelineCase(
-            "umap-kmeans", "umap-kmeans", Params(n_clusters=20), subsample=10_000, max_repeat=1
-        ),
-        BudgetCase("budget", "umap-kmeans", (10, 20, 50), subsample=10_000),
-    ),
-    "full": (
-        PipelineCase("kmeans", "kmeans"),
-        PipelineCase("spectral", "spectral"),
-        PipelineCase("dbscan", "dbscan", STUDY_DBSCAN, protocol="seed"),
-        GridCase("grid-sweep", "0.1:5.0:50", "2:202:10"),
-        PipelineCase("umap-kmeans", "umap-kmeans", Params(n_clusters=20), max_repeat=1),
-        BudgetCase("budget", "umap-kmeans", (10, 20, 50, 100, 200)),
-    ),
-}
 
 
 def _pipeline_case(
@@ -116,7 +66,7 @@ def _grid_case(case: GridCase, data: DataOptions, backend: str, log: Log) -> Gri
         config = GridConfig(
             data=data,
             subsample=case.subsample,
-            spec=GridSpec.parse(case.eps, case.min_samples),
+            spec=GridSpec.parse(case.eps_range, case.min_samples_range),
             backend=backend,
             engine=case.engine,
             out=Path(tmp) / "grid.jsonl",
@@ -137,7 +87,7 @@ def _budget_case(case: BudgetCase, data: DataOptions, backend: str, log: Log) ->
             params=case.params,
             backend=backend,
         ),
-        list(case.clusters),
+        list(case.cluster_counts),
         log,
     )
     return replace(record, environment=None)
@@ -145,10 +95,10 @@ def _budget_case(case: BudgetCase, data: DataOptions, backend: str, log: Log) ->
 
 @dataclass(frozen=True)
 class SuiteConfig:
-    suite: str = "quick"
+    suite: str = "quick"  # a shipped suite's name, or a suite file's path
     data: DataOptions = field(default_factory=DataOptions)
     backends: tuple[str, ...] = ("auto",)  # several: alternated case by case
-    repeat: int = 3  # runs per pipeline case: one cold, repeat - 1 warm
+    repeat: int | None = None  # runs per pipeline case and scale point; None: the suite's own
     out: Path = Path("results")
 
 
@@ -157,21 +107,25 @@ def _run_case(case: Case, data: DataOptions, backend: str, repeat: int, log: Log
         return _pipeline_case(case, data, backend, repeat, log)
     if isinstance(case, BudgetCase):
         return _budget_case(case, data, backend, log)
-    return _grid_case(case, data, backend, log)
+    if isinstance(case, GridCase):
+        return _grid_case(case, data, backend, log)
+    from clusterbench.scale import run_scale
+
+    record = run_scale(case, data, backend, repeat, log)
+    return replace(record, environment=None)
 
 
 def run_suite(config: SuiteConfig, log: Log) -> list[Path]:
     """Run every case of the suite on every backend; write one record per backend,
     <out>/<date>T<time>-<host>-<backend>-<suite>.json (the directory made where missing; `-2`
-    added where a run of the same second wrote one).
+    added where a run of the same second wrote one), rewritten as each case finishes.
 
     With several backends each case runs on all of them before the next case starts, in an
     order that alternates from case to case (A B, then B A), so that a noisy machine's slow
     minutes fall on every backend alike."""
     from clusterbench.backends import select_backend
 
-    if config.suite not in SUITES:
-        raise ConfigError(f"unknown suite {config.suite!r}; choose from {', '.join(SUITES)}")
+    suite = load_suite(config.suite)
     if len(set(config.backends)) != len(config.backends):
         raise ConfigError(f"--backends {','.join(config.backends)}: a backend named twice")
     if "gpu-accel" in config.backends and len(config.backends) > 1:
@@ -185,20 +139,26 @@ def run_suite(config: SuiteConfig, log: Log) -> list[Path]:
     if len(set(names)) != len(names):
         raise ConfigError(f"--backends {','.join(config.backends)}: two are {names} here")
     environments = {b.name: Environment.collect(b) for b in chosen}  # the code as it starts
-    cases = SUITES[config.suite]
+    repeat = config.repeat or suite.repeat
     for b in chosen:
-        log(f"suite {config.suite} on {b.name} ({b.reason}), {len(cases)} cases")
+        log(f"suite {suite.name} on {b.name} ({b.reason}), {len(suite.cases)} cases")
     done: dict[str, list[SuiteCase]] = {name: [] for name in names}
-    for i, case in enumerate(cases, start=1):
-        for name in names if i % 2 else names[::-1]:
-            log(f"[{i}/{len(cases)}] {case.name} on {name}")
-            record = _run_case(case, config.data, name, config.repeat, log)
-            done[name].append(SuiteCase(case.name, record))
+    started = now_iso()
     host = socket.gethostname().split(".")[0]
-    paths = []
-    for name in names:
-        record = SuiteRecord(config.suite, name, config.repeat, done[name], environments[name])
-        stamp = record.created[:19].replace(":", "")  # 2026-11-29T143507
-        path = config.out / f"{stamp}-{host}-{name}-{config.suite}.json"
-        paths.append(write_record(record, path, exclusive=True))
-    return paths
+    paths: dict[str, Path] = {}
+    for i, case in enumerate(suite.cases, start=1):
+        for name in names if i % 2 else names[::-1]:
+            log(f"[{i}/{len(suite.cases)}] {case.name} on {name}")
+            record = _run_case(case, config.data, name, repeat, log)
+            done[name].append(SuiteCase(case.name, record))
+            suite_record = SuiteRecord(
+                suite.name, name, repeat, done[name], environments[name],
+                started, suite.definition,
+            )  # fmt: skip
+            if name in paths:  # this run's own file: bring it up to date
+                write_record(suite_record, paths[name])
+            else:
+                stamp = suite_record.created[:19].replace(":", "")  # 2026-11-29T143507
+                path = config.out / f"{stamp}-{host}-{name}-{suite.name}.json"
+                paths[name] = write_record(suite_record, path, exclusive=True)
+    return [paths[name] for name in names]

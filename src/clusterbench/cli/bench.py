@@ -5,30 +5,35 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from clusterbench import suite_file
 from clusterbench.backends import BACKENDS
 from clusterbench.cli import options
 from clusterbench.data import DataOptions
-from clusterbench.suite import SUITES, SuiteConfig
+from clusterbench.suite import SuiteConfig
+from clusterbench.suite_file import load_suite
 
 DEFAULTS = SuiteConfig()
 
 
 def add_parser(sub: Any) -> None:
-    cases = "; ".join(f"{name}: {', '.join(c.name for c in s)}" for name, s in SUITES.items())
+    shipped = {name: load_suite(name) for name in suite_file.shipped()}
     p = sub.add_parser(
         "bench",
         help="run a benchmark suite and write one versioned JSON into --out",
         description="Run every case of a suite (the pipeline per method, repeated; a DBSCAN "
-        "grid; a labelling-budget curve) on one backend, and write "
-        "<date>T<time>-<host>-<backend>-<suite>.json with cold and warm timings, accuracy and "
-        f"the environment. Cases: {cases}.",
+        "grid; a labelling-budget curve; a method over growing InfiMNIST sizes) on a backend, "
+        "and write <date>T<time>-<host>-<backend>-<suite>.json with per-stage timings, peak "
+        "memory, accuracy and the environment, rewritten as each case finishes. Suites are "
+        "TOML files: "
+        + "; ".join(f"{n}: {', '.join(c.name for c in s.cases)}" for n, s in shipped.items())
+        + ".",
     )
     p.add_argument(
         "--suite",
-        choices=list(SUITES),
         default=DEFAULTS.suite,
-        help="quick: an MNIST subsample of 10,000 (minutes); full: all of MNIST and the study's "
-        "grid",
+        metavar="NAME|FILE.toml",
+        help="; ".join(f"{name}: {s.description}" for name, s in shipped.items())
+        + "; or a suite file of your own (see README, 'Suites are files')",
     )
     which = p.add_mutually_exclusive_group()
     options.add(which, "backend", default=DEFAULTS.backends[0])
@@ -39,7 +44,7 @@ def add_parser(sub: Any) -> None:
         help="several backends in one go, e.g. cpu,cpu-intelex: each case runs on all of them "
         "before the next, alternating their order; one record per backend",
     )
-    options.add(p, "repeat", default=DEFAULTS.repeat)
+    options.add(p, "repeat", help="(default: the suite's own)")
     options.add(p, "data_dir")
     options.add(p, "out", default=DEFAULTS.out, help="made if missing")
     options.add(p, "quiet")

@@ -1,0 +1,85 @@
+"""The scale case: one method over growing InfiMNIST training sets, each size timed per stage
+with its peak memory, stopped by the time budget or by memory it would not have."""
+
+from __future__ import annotations
+
+import pytest
+
+from clusterbench import scale
+from clusterbench.cli import main
+from clusterbench.record import ScalePoint, ScaleRecord, StageTimes, SuiteRecord, load_record
+
+SUITE = """
+repeat = 2
+[[case]]
+kind = "scale"
+name = "kmeans"
+method = "kmeans"
+sizes = [100, 200, 400]
+budget_s = 1000
+params = { n_components = 20 }
+
+[[case]]
+kind = "scale"
+name = "tight"
+method = "kmeans"
+sizes = [100, 200, 400]
+budget_s = 0.001  # the first size is over it: the others are not run
+params = { n_components = 20 }
+"""
+
+
+def run_suite_file(tmp_path, mnist_dir, text):
+    path = tmp_path / "growth.toml"
+    path.write_text(text)
+    argv = ["bench", "--suite", str(path), "--backend", "cpu", "--data-dir", str(mnist_dir)]
+    assert main([*argv, "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    (written,) = (tmp_path / "out").glob("*-cpu-growth.json")
+    return load_record(written)
+
+
+@pytest.mark.mnist
+def test_a_scale_suite_measures_every_size_until_the_budget(tmp_path, mnist_dir, infimnist_cache):
+    record = run_suite_file(tmp_path, mnist_dir, SUITE)
+    assert isinstance(record, SuiteRecord) and record.repeat == 2
+    growth, tight = record.case("kmeans"), record.case("tight")
+    assert isinstance(growth, ScaleRecord) and growth.params["n_components"] == 20
+    assert [p.status for p in growth.points] == ["measured"] * 3
+    assert [p.n_train for p in growth.points] == [100, 200, 400]
+    assert len({p.fingerprint for p in growth.points}) == 3  # three different training sets
+    for point in growth.points:
+        assert len(point.runs) == 2 and point.n_test == 10_000
+        assert set(point.runs[0].stages) >= {"pca", "cluster", "knn"}
+        assert point.memory["knn"]["peak_host_rss_bytes"] > 0
+        assert 0 < point.metrics["test_accuracy"] <= 1
+    assert [p.status for p in tight.points] == ["over budget", "skipped", "skipped"]
+    assert "> budget 0 s" in tight.points[0].reason and tight.points[0].measured
+    assert "over the 0 s budget" in tight.points[1].reason and not tight.points[1].runs
+    assert "warm-up" in growth.basis
+
+
+def _point(n, peak):
+    return ScalePoint(
+        n, "measured", runs=[StageTimes({"pca": 1.0}, 1.0)],
+        memory={"pca": {"peak_host_rss_bytes": peak}},
+    )  # fmt: skip
+
+
+def test_memory_is_extrapolated_from_the_last_two_points():
+    assert scale.predicted_peak([_point(100, 10)], 200) is None
+    peak, slope = scale.predicted_peak([_point(100, 10), _point(200, 40)], 400)
+    assert (peak, slope) == (160, pytest.approx(2.0))
+    peak, slope = scale.predicted_peak([_point(100, 10), _point(200, 10)], 400)
+    assert (peak, slope) == (20, 1.0)  # never less than linear
+
+
+@pytest.mark.mnist
+def test_a_size_that_would_not_fit_in_memory_is_skipped(
+    tmp_path, mnist_dir, infimnist_cache, monkeypatch
+):
+    monkeypatch.setattr(scale, "MEMORY_FRACTION", 1e-6)  # ~25 kB: nothing after two points fits
+    text = SUITE.split("[[case]]")[1]  # the kmeans case alone
+    record = run_suite_file(tmp_path, mnist_dir, f"[[case]]{text}")
+    points = record.case("kmeans").points
+    assert [p.status for p in points] == ["measured", "measured", "skipped"]
+    assert "predicted peak memory" in points[2].reason
