@@ -22,6 +22,7 @@ from clusterbench.record import (
     GridRecord,
     Record,
     RunRecord,
+    ScaleRecord,
     StudyRecord,
     SuiteRecord,
     Timing,
@@ -191,10 +192,30 @@ def _engines(c: Comparison, case: str, a: StudyRecord, b: StudyRecord, tol: Tole
     )
 
 
+def _scale(c: Comparison, case: str, a: ScaleRecord, b: ScaleRecord, tol: Tolerances) -> None:
+    """Sizes measured in both: the same data and parameters, accuracy within the method's
+    tolerance; a size only one reached within its budget is listed, not failed."""
+    c.same(case, "method", a.method, b.method)
+    c.same(case, "params", a.params, b.params)
+    accuracy, _ = tol.of(a.method)
+    pa = {p.n_train: p for p in a.points if p.measured}
+    pb = {p.n_train: p for p in b.points if p.measured}
+    for n in sorted(set(pa) & set(pb)):
+        c.same(case, f"data at N={n:,}", pa[n].fingerprint, pb[n].fingerprint)
+        acc_a, acc_b = (p.metrics.get("test_accuracy") for p in (pa[n], pb[n]))
+        c.score(case, f"N={n:,} test_accuracy", acc_a, acc_b, accuracy)
+    for n in sorted(set(pa) ^ set(pb)):
+        side = "A" if n in pa else "B"
+        c.lines.append(f"{case:<14} N={n:,} measured in {side} only (budget or memory)")
+    if not set(pa) & set(pb):
+        c.problems.append(f"{case}: no training-set size measured in both")
+
+
 CASES: dict[type, Callable[..., None]] = {
     RunRecord: _run,
     BudgetRecord: _budget,
     GridRecord: _grid,
+    ScaleRecord: _scale,
 }
 STUDIES: dict[str, Callable[..., None]] = {"grid-engines": _engines}
 

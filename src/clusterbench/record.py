@@ -349,7 +349,12 @@ class StudyRecord:
     environment: Environment
     created: str = field(default_factory=now_iso)
 
-    KINDS: ClassVar[tuple[str, ...]] = ("grid-engines", "umap-defaults", "threshold-margins")
+    KINDS: ClassVar[tuple[str, ...]] = (
+        "grid-engines",
+        "umap-defaults",
+        "threshold-margins",
+        "infimnist",
+    )
 
     def write_into(self, out_dir: Path) -> Path:
         """Write <out_dir>/<kind>-<host>-<date>.json (never over another run's); its path."""

@@ -22,11 +22,14 @@ from clusterbench.record import (
     Environment,
     GridRecord,
     RunRecord,
+    ScaleRecord,
     StudyRecord,
     SuiteRecord,
     load_record,
 )
 from clusterbench.report_plots import plot_machine
+from clusterbench.report_scale import csv_rows as scale_csv_rows
+from clusterbench.report_scale import scale_section
 from clusterbench.report_studies import study_tables
 from clusterbench.text import mib
 
@@ -201,6 +204,10 @@ def machine_section(
         for s in suites
     }
     md += ["- records: " + ", ".join(f"{k} at commit {v}" for k, v in commits.items()), ""]
+    scale_md, scale_pngs = scale_section(host, suites, out_dir)
+    suites = [s for s in suites if any(not isinstance(c.record, ScaleRecord) for c in s.cases)]
+    if not suites:  # scale suites only
+        return md + scale_md, scale_pngs
     md += [
         "### Cold run: seconds per stage",
         "",
@@ -230,7 +237,9 @@ def machine_section(
         md += ["", "### Labelling budget: test accuracy against clusters labelled", "", *budgets]
     pngs = plot_machine(host, suites, pairs, out_dir)
     md += ["", *(f"![{p.stem}]({p.name})" for p in pngs)]
-    return md, pngs
+    if scale_md:
+        md += ["", *scale_md]
+    return md, pngs + scale_pngs
 
 
 def runs_table(runs: list[RunRecord]) -> list[str]:
@@ -295,6 +304,7 @@ def csv_rows(suites: list[SuiteRecord]) -> list[dict[str, Any]]:
             "cores": env.machine["cpu_count"],
         }
         base["gpu"] = env.gpu["gpu_name"] if env.gpu else ""
+        rows += scale_csv_rows([s], base)
         for name, r in _pipeline_rows(s):
             common = {**base, "suite": s.suite, "case": name, "backend": s.backend}
             common |= {"n_train": r.data.n_train, "test_accuracy": r.metrics["test_accuracy"]}

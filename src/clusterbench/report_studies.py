@@ -1,5 +1,5 @@
 """The report's tables of the studies made by bench/ scripts: grid engines, UMAP defaults, test
-threshold margins (each from its study record alone)."""
+threshold margins, the InfiMNIST generator (each from its study record alone)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def study_tables(study: StudyRecord) -> list[str]:
                 ],
             ),
         ]
+    if study.kind == "infimnist":
+        return _infimnist_tables(r, host)
     if study.kind == "umap-defaults":
         return _umap_defaults_tables(r, host)
     if study.kind == "threshold-margins":
@@ -81,3 +83,39 @@ def _umap_defaults_tables(r: dict[str, Any], host: str) -> list[str]:
             ),
         ]
     return md
+
+
+def _infimnist_tables(r: dict[str, Any], host: str) -> list[str]:
+    """The generator's sanity figure, its rate and a cached read, and its picture."""
+    sanity, rate = r["sanity"], r["rate"]
+    first, last = sanity["index_range"]
+    return [
+        "",
+        f"## InfiMNIST-style digits: do they stay digits, and how fast are they made (`{host}`)",
+        "",
+        *table(
+            ["what", "value"],
+            [
+                [
+                    f"3-NN accuracy on {sanity['sample']:,} generated digits "
+                    f"(seeded, indices {first:,}-{last - 1:,})",
+                    num(sanity["generated_accuracy"], 4),
+                ],
+                [
+                    f"the same classifier on {sanity['sample']:,} MNIST test digits",
+                    num(sanity["mnist_test_accuracy"], 4),
+                ],
+                [
+                    "generated digits whose nearest training digit is their source",
+                    num(sanity["nearest_is_source"], 4),
+                ],
+                [
+                    f"generating {rate['n']:,} digits ({rate['workers']} Dask workers)",
+                    f"{rate['generate_s']:.0f} s, {rate['digits_per_s']:,.0f} digits/s",
+                ],
+                ["reading them again from the cache", f"{rate['cached_read_s']:.1f} s"],
+            ],
+        ),
+        "",
+        f"![{r['gallery']['file']}]({r['gallery']['file']})",
+    ]
