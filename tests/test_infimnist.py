@@ -3,6 +3,7 @@ digits they came from, and a disk cache that grows and keeps its work."""
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 
@@ -45,6 +46,23 @@ def test_an_index_gives_the_same_bytes_in_two_processes_and_chunkings(mnist_dir,
     assert outputs[0] == outputs[1]
 
 
+# SHA-256 of digits 60,000-60,999 and 8,099,900-8,099,999 (MNIST8M's last hundred), generator
+# version 2. Byte-identity across machines is the generator's promise: this test, run on each
+# machine (CI, a GPU host), checks it there. A change that alters a byte must bump
+# GENERATOR_VERSION (a new cache) and these hashes.
+GOLDEN = {
+    (60_000, 61_000): "acf9834eab92034608d55de88de4dc076a30cc5d3411f723e3c2c79981c0bc73",
+    (8_099_900, 8_100_000): "68dcfc69e84cb368d90b58935143f54a58c4eea1e3acad2aeaa091d61c2cf8fc",
+}
+
+
+def test_the_digits_are_the_same_bytes_as_on_the_machine_that_pinned_them(train_images):
+    assert infimnist.GENERATOR_VERSION == 2
+    for (first, last), expected in GOLDEN.items():
+        digits = infimnist.generate(train_images, first, last)
+        assert hashlib.sha256(digits.tobytes()).hexdigest() == expected, (first, last)
+
+
 def test_canonical_digits_first_then_deformations_of_their_sources(train_images):
     digits = infimnist.generate(train_images, FIRST, LAST)
     n_canonical = infimnist.N_SOURCE - FIRST
@@ -82,7 +100,7 @@ def test_the_cache_grows_reads_back_and_keeps_finished_chunks(
     assert "digits/s" in messages[-1]
     calls = []
     real_fill = store_module.fill_rows
-    monkeypatch.setattr(store_module, "fill_rows", lambda *a: calls.append(a[3:]) or real_fill(*a))
+    monkeypatch.setattr(store_module, "fill_rows", lambda *a: calls.append(a[3:5]) or real_fill(*a))
     assert np.array_equal(store.ensure(mnist_dir, 60_000, messages.append), first[:60_000])
     assert calls == [] and "from the cache" in messages[-1]
     grown = store.ensure(mnist_dir, 60_080, messages.append)
@@ -91,10 +109,10 @@ def test_the_cache_grows_reads_back_and_keeps_finished_chunks(
     train = store_module._train_images(str(mnist_dir))
     assert np.array_equal(grown[60_050:], infimnist.generate(train, 60_050, 60_080))
 
-    def fail_second(source, path, rows, start, stop):
+    def fail_second(source, path, rows, start, stop, recipe):
         if start > 60_080:
             raise KeyboardInterrupt
-        return real_fill(source, path, rows, start, stop)
+        return real_fill(source, path, rows, start, stop, recipe)
 
     monkeypatch.setattr(store_module, "CHUNK", 10)
     monkeypatch.setattr(store_module, "fill_rows", fail_second)
@@ -124,3 +142,35 @@ def test_infimnist_dataset_splits_generated_training_and_canonical_test_digits(
     assert small.fingerprint != larger.fingerprint
     again = load_dataset("infimnist", DataOptions(mnist_dir, n_train=60_020))
     assert again.fingerprint == small.fingerprint
+
+
+def test_a_second_process_waits_for_the_first_then_reads_its_digits(
+    mnist_dir, infimnist_cache, monkeypatch
+):
+    import fcntl
+    import threading
+
+    store = Store.for_recipe(infimnist.DEFAULT, "source-sha")
+    store.directory.mkdir(parents=True)
+    messages: list[str] = []
+    with open(store.directory / ".lock", "a") as held:  # another process at work
+        fcntl.flock(held, fcntl.LOCK_EX)
+        waiting = threading.Thread(target=store.ensure, args=(mnist_dir, 60_010, messages.append))
+        waiting.start()
+        waiting.join(timeout=1.0)
+        assert waiting.is_alive() and messages == []  # blocked on the lock
+        store._ensure(mnist_dir, 60_010, lambda message: None)
+    waiting.join(timeout=30)
+    assert not waiting.is_alive() and "from the cache" in messages[-1]
+
+
+def test_an_unwritable_cache_is_one_line(mnist_dir, tmp_path, monkeypatch):
+    from clusterbench.data import mnist
+    from clusterbench.errors import DataError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv(mnist.CACHE_DIR_ENV, str(blocker))
+    store = Store.for_recipe(infimnist.DEFAULT, "source-sha")
+    with pytest.raises(DataError, match="cannot use the cache"):
+        store.ensure(mnist_dir, 60_010, lambda message: None)

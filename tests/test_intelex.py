@@ -131,7 +131,7 @@ def test_bench_alternates_the_backends_case_by_case(tmp_path, monkeypatch):
     require_intelex()
     ran = []
 
-    def fake_case(case, data, backend, repeat, log):
+    def fake_case(case, data, backend, repeat, log, checkpoint):
         ran.append((case.name, backend))
         return replace(run_case("kmeans", 1.0, 0.9, 0.8), backend=backend)
 

@@ -52,7 +52,18 @@ MISTAKES = {
     "unknown-kind": ('[[case]]\nkind = "race"\nname = "x"\n', "kind 'race'"),
     "unknown-method": (KMEANS.replace('"kmeans"\n', '"kmeanz"\n'), "method 'kmeanz'"),
     "unknown-param": (KMEANS + "params = { epss = 1 }\n", "params: unknown key 'epss'"),
-    "bad-param-value": (KMEANS + "params = { n_clusters = 0 }\n", "params: --clusters 0"),
+    "bad-param-value": (KMEANS + "params = { n_clusters = 0 }\n", "params.n_clusters 0:"),
+    "kind-not-a-string": ('[[case]]\nkind = ["scale"]\nname = "x"\n', "kind ['scale']"),
+    "name-with-a-slash": (KMEANS.replace('name = "kmeans"', 'name = "a/b"'), "name 'a/b'"),
+    "infinite-budget": (
+        '[[case]]\nkind = "scale"\nname = "s"\nmethod = "kmeans"\nsizes = [100]\nbudget_s = inf\n',
+        "budget_s inf",
+    ),
+    "float-sizes": (
+        '[[case]]\nkind = "scale"\nname = "s"\nmethod = "kmeans"\nsizes = [1.5]\nbudget_s = 1\n',
+        "sizes: expected an integer, got 1.5",
+    ),
+    "params-as-a-list": (KMEANS + "params = [1]\n", "params: expected a table"),
     "param-the-method-ignores": (KMEANS + "params = { eps = 2.0 }\n", "does not use 'eps'"),
     "tiny-subsample": (KMEANS + "subsample = 5\n", "subsample 5: use at least"),
     "no-cases": ('description = "empty"\n', "no [[case]] tables"),
@@ -92,6 +103,13 @@ def test_an_unknown_suite_name_or_missing_file(tmp_path):
         load_suite("quik")
     with pytest.raises(ClusterbenchError, match="absent.toml: file not found"):
         load_suite(str(tmp_path / "absent.toml"))
+
+
+def test_a_user_file_may_not_take_a_shipped_suite_name(tmp_path):
+    path = tmp_path / "quick.toml"
+    path.write_text(KMEANS)
+    with pytest.raises(ConfigError, match="name the file other than full, quick, scale"):
+        load_suite(str(path))
 
 
 def test_a_bool_is_not_a_number():

@@ -191,6 +191,11 @@ def budget_table(suites: list[SuiteRecord]) -> list[str]:
     return table(header + [f"K={k}" for k in ks], rows)
 
 
+def _has_runs(suite: SuiteRecord) -> bool:
+    """Whether the suite has cases other than scale cases (which have their own section)."""
+    return any(not isinstance(c.record, ScaleRecord) for c in suite.cases)
+
+
 def machine_section(
     host: str, suites: list[SuiteRecord], pairs: list[tuple[SuiteRecord, SuiteRecord, str]],
     out_dir: Path,
@@ -205,9 +210,10 @@ def machine_section(
     }
     md += ["- records: " + ", ".join(f"{k} at commit {v}" for k, v in commits.items()), ""]
     scale_md, scale_pngs = scale_section(host, suites, out_dir)
-    suites = [s for s in suites if any(not isinstance(c.record, ScaleRecord) for c in s.cases)]
+    suites = [s for s in suites if _has_runs(s)]
     if not suites:  # scale suites only
         return md + scale_md, scale_pngs
+    pairs = [(cpu, gpu, label) for cpu, gpu, label in pairs if _has_runs(cpu) and _has_runs(gpu)]
     md += [
         "### Cold run: seconds per stage",
         "",

@@ -17,7 +17,6 @@ from dataclasses import replace
 import psutil
 
 from clusterbench.data import DataOptions
-from clusterbench.errors import ClusterbenchError
 from clusterbench.record import ScalePoint, ScaleRecord
 from clusterbench.suite_file import ScaleCase
 
@@ -49,8 +48,15 @@ def predicted_peak(points: list[ScalePoint], n: int) -> tuple[int, float] | None
 
 
 def run_scale(
-    case: ScaleCase, data: DataOptions, backend: str, repeat: int, log: Log
+    case: ScaleCase,
+    data: DataOptions,
+    backend: str,
+    repeat: int,
+    log: Log,
+    checkpoint: Callable[[ScaleRecord], None] = lambda record: None,
 ) -> ScaleRecord:
+    """The case's record; `checkpoint` gets the record so far after every size, so that a
+    stopped suite keeps the sizes it measured."""
     from clusterbench.runner import RunConfig, run
 
     def config(**changes: object) -> RunConfig:
@@ -61,8 +67,15 @@ def run_scale(
     run(config(data=data, subsample=WARMUP_DIGITS, repeat=1), log=lambda message: None)
     limit = MEMORY_FRACTION * psutil.virtual_memory().total
     points: list[ScalePoint] = []
+    params = record_params(case)
+
+    def record() -> ScaleRecord:
+        return ScaleRecord(case.method, backend, params, case.budget_s, BASIS, list(points))
+
     stop_reason: str | None = None
     for n in case.sizes:
+        if points:
+            checkpoint(record())
         if stop_reason is not None:
             points.append(ScalePoint(n, "skipped", stop_reason))
             continue
@@ -79,33 +92,33 @@ def run_scale(
             continue
         log(f"scale {case.name}: {n:,} training digits")
         try:
-            record = run(config(dataset="infimnist", data=replace(data, n_train=n)), log=log)
-        except (ClusterbenchError, MemoryError) as exc:
-            reason = f"{type(exc).__name__}: {exc}"
+            result = run(config(dataset="infimnist", data=replace(data, n_train=n)), log=log)
+        except Exception as exc:  # noqa: BLE001 - any failure is this size's result, recorded
+            reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
             log(f"scale {case.name}: {n:,} digits failed: {reason}")
             points.append(ScalePoint(n, "failed", reason))
             stop_reason = f"a smaller size failed ({n:,} digits)"
             continue
-        timing = record.timing
+        timing = result.timing
         first = timing.cold.total_s
         over = first > case.budget_s
         point = ScalePoint(
             n_train=n,
             status="over budget" if over else "measured",
             reason=f"{first:.0f} s > budget {case.budget_s:.0f} s" if over else None,
-            fingerprint=record.data.fingerprint,
-            n_test=record.data.n_test,
+            fingerprint=result.data.fingerprint,
+            n_test=result.data.n_test,
             load_s=timing.load_s,
             runs=[timing.cold, *timing.warm],
-            memory=record.memory,
-            metrics=record.metrics,
+            memory=result.memory,
+            metrics=result.metrics,
         )
+        params = result.params  # what the runs used, decided on their data
         points.append(point)
         if over:
             stop_reason = f"{n:,} digits took {first:.0f} s, over the {case.budget_s:.0f} s budget"
             log(f"scale {case.name}: {stop_reason}; no larger sizes")
-    params = record_params(case)
-    return ScaleRecord(case.method, backend, params, case.budget_s, BASIS, points)
+    return record()
 
 
 def record_params(case: ScaleCase) -> dict[str, object]:

@@ -37,6 +37,11 @@ from clusterbench.suite_file import BudgetCase, Case, GridCase, PipelineCase, lo
 Log = Callable[[str], None]
 
 
+def _shared(record: CaseRecord) -> CaseRecord:
+    """A case record inside a suite: the suite holds the environment they share."""
+    return replace(record, environment=None)
+
+
 def _pipeline_case(
     case: PipelineCase, data: DataOptions, backend: str, repeat: int, log: Log
 ) -> RunRecord:
@@ -102,7 +107,14 @@ class SuiteConfig:
     out: Path = Path("results")
 
 
-def _run_case(case: Case, data: DataOptions, backend: str, repeat: int, log: Log) -> CaseRecord:
+def _run_case(
+    case: Case,
+    data: DataOptions,
+    backend: str,
+    repeat: int,
+    log: Log,
+    checkpoint: Callable[[CaseRecord], None],
+) -> CaseRecord:
     if isinstance(case, PipelineCase):
         return _pipeline_case(case, data, backend, repeat, log)
     if isinstance(case, BudgetCase):
@@ -111,8 +123,7 @@ def _run_case(case: Case, data: DataOptions, backend: str, repeat: int, log: Log
         return _grid_case(case, data, backend, log)
     from clusterbench.scale import run_scale
 
-    record = run_scale(case, data, backend, repeat, log)
-    return replace(record, environment=None)
+    return run_scale(case, data, backend, repeat, log, checkpoint)
 
 
 def run_suite(config: SuiteConfig, log: Log) -> list[Path]:
@@ -146,19 +157,27 @@ def run_suite(config: SuiteConfig, log: Log) -> list[Path]:
     started = now_iso()
     host = socket.gethostname().split(".")[0]
     paths: dict[str, Path] = {}
+
+    def write(name: str, cases: list[SuiteCase]) -> None:
+        """This backend's record with `cases`: its own file, made at the first write."""
+        record = SuiteRecord(
+            suite.name, name, repeat, cases, environments[name], started, suite.definition
+        )
+        if name in paths:
+            write_record(record, paths[name])
+        else:
+            stamp = started[:19].replace(":", "")  # 2026-11-29T143507
+            path = config.out / f"{stamp}-{host}-{name}-{suite.name}.json"
+            paths[name] = write_record(record, path, exclusive=True)
+
     for i, case in enumerate(suite.cases, start=1):
         for name in names if i % 2 else names[::-1]:
             log(f"[{i}/{len(suite.cases)}] {case.name} on {name}")
-            record = _run_case(case, config.data, name, repeat, log)
-            done[name].append(SuiteCase(case.name, record))
-            suite_record = SuiteRecord(
-                suite.name, name, repeat, done[name], environments[name],
-                started, suite.definition,
-            )  # fmt: skip
-            if name in paths:  # this run's own file: bring it up to date
-                write_record(suite_record, paths[name])
-            else:
-                stamp = suite_record.created[:19].replace(":", "")  # 2026-11-29T143507
-                path = config.out / f"{stamp}-{host}-{name}-{suite.name}.json"
-                paths[name] = write_record(suite_record, path, exclusive=True)
+
+            def checkpoint(partial: CaseRecord, name: str = name, case: Case = case) -> None:
+                write(name, [*done[name], SuiteCase(case.name, _shared(partial))])
+
+            record = _run_case(case, config.data, name, repeat, log, checkpoint)
+            done[name].append(SuiteCase(case.name, _shared(record)))
+            write(name, done[name])
     return [paths[name] for name in names]

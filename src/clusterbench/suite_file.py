@@ -17,6 +17,8 @@ file, the case and the key, so that the suite runner can trust what it gets.
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 import typing
 from dataclasses import dataclass, field, fields
@@ -30,6 +32,7 @@ from clusterbench.params import Params
 from clusterbench.registry import METHODS
 
 SHIPPED_SUFFIX = ".toml"
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # names become file names in the report
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,15 @@ def shipped() -> dict[str, Path]:
     return {p.stem: p for p in sorted(found)}
 
 
+def summaries() -> dict[str, tuple[str, list[str]]]:
+    """Each shipped suite's description and case names, read without checking (for --help)."""
+    found = {}
+    for name, path in shipped().items():
+        table = tomllib.loads(path.read_text())
+        found[name] = (table.get("description", ""), [c.get("name") for c in table["case"]])
+    return found
+
+
 def load_suite(name_or_path: str) -> Suite:
     """A shipped suite by name, or a suite file by path."""
     known = shipped()
@@ -109,6 +121,11 @@ def load_suite(name_or_path: str) -> Suite:
         path = known[name_or_path]
     elif name_or_path.endswith(SHIPPED_SUFFIX) or "/" in name_or_path:
         path = Path(name_or_path)
+        if path.stem in known or not NAME.fullmatch(path.stem):
+            raise ConfigError(
+                f"--suite {path}: name the file other than {', '.join(known)} (a suite's name "
+                "keys its records and the report) with letters, digits, '.', '_' and '-'"
+            )
     else:
         raise ConfigError(
             f"--suite {name_or_path}: no such suite; choose from {', '.join(known)} or give a "
@@ -163,7 +180,7 @@ def _case(raw: Any, where: str) -> Case:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a table")
     kind = raw.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ConfigError(f"{where}: kind {kind!r}; expected one of {', '.join(KINDS)}")
     cls = KINDS[kind]
     where = f"{where} ({raw.get('name', '?')})"
@@ -176,6 +193,8 @@ def _case(raw: Any, where: str) -> Case:
         raise ConfigError(f"{where}: missing key {missing[0]!r}")
     values = {k: _value(v, hints[k], f"{where}: {k}") for k, v in raw.items() if k != "kind"}
     case = cls(**values)
+    if not NAME.fullmatch(case.name):
+        raise ConfigError(f"{where}: name {case.name!r}: use letters, digits, '.', '_' and '-'")
     _check(case, where)
     return case
 
@@ -201,15 +220,12 @@ def _params(value: Any, where: str) -> Params:
         raise ConfigError(f"{where}: expected a table like {{ eps = 4.2 }}, got {value!r}")
     options = Params.options()
     _only(value, set(options), where)
-    typed = {
-        k: _typed(v, options[k].kind, f"{where}.{k}") for k, v in value.items()
-    }  # fmt: skip
-    params = Params(**typed)
-    try:
-        params.check()
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    return params
+    typed = {k: _typed(v, options[k].kind, f"{where}.{k}") for k, v in value.items()}
+    for key, v in typed.items():
+        problem = options[key].problem(v)
+        if problem is not None:
+            raise ConfigError(f"{where}.{key} {v!r}: {problem}")
+    return Params(**typed)
 
 
 def _check(case: Case, where: str) -> None:
@@ -248,7 +264,7 @@ def _check(case: Case, where: str) -> None:
     if isinstance(case, BudgetCase) and min(case.cluster_counts) < 1:
         raise ConfigError(f"{where}: cluster_counts: expected counts >= 1")
     if isinstance(case, ScaleCase):
-        if case.budget_s <= 0:
+        if not (math.isfinite(case.budget_s) and case.budget_s > 0):
             raise ConfigError(f"{where}: budget_s {case.budget_s}: expected seconds > 0")
         if list(case.sizes) != sorted(set(case.sizes)):
             raise ConfigError(f"{where}: sizes: expected increasing sizes, got {list(case.sizes)}")

@@ -10,13 +10,12 @@ from clusterbench.backends import BACKENDS
 from clusterbench.cli import options
 from clusterbench.data import DataOptions
 from clusterbench.suite import SuiteConfig
-from clusterbench.suite_file import load_suite
 
 DEFAULTS = SuiteConfig()
 
 
 def add_parser(sub: Any) -> None:
-    shipped = {name: load_suite(name) for name in suite_file.shipped()}
+    shipped = suite_file.summaries()
     p = sub.add_parser(
         "bench",
         help="run a benchmark suite and write one versioned JSON into --out",
@@ -25,14 +24,14 @@ def add_parser(sub: Any) -> None:
         "and write <date>T<time>-<host>-<backend>-<suite>.json with per-stage timings, peak "
         "memory, accuracy and the environment, rewritten as each case finishes. Suites are "
         "TOML files: "
-        + "; ".join(f"{n}: {', '.join(c.name for c in s.cases)}" for n, s in shipped.items())
+        + "; ".join(f"{n}: {', '.join(cases)}" for n, (_, cases) in shipped.items())
         + ".",
     )
     p.add_argument(
         "--suite",
         default=DEFAULTS.suite,
         metavar="NAME|FILE.toml",
-        help="; ".join(f"{name}: {s.description}" for name, s in shipped.items())
+        help="; ".join(f"{name}: {text}" for name, (text, _) in shipped.items())
         + "; or a suite file of your own (see README, 'Suites are files')",
     )
     which = p.add_mutually_exclusive_group()

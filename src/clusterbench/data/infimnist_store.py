@@ -5,16 +5,19 @@ Digit i never depends on how many are asked for, so the file holds a prefix of t
 sequence: asking for more extends it, asking for fewer reads its start. `meta.json` records how
 long the finished prefix is; it advances as chunks finish, so an interrupted run keeps its work
 and the next one starts where it stopped. Workers write their own rows into the file, so the
-digits stream to disk and never gather in one process's memory.
+digits stream to disk and never gather in one process's memory. A lock on the directory makes a
+second process wait for the first and then read what it made.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -38,10 +41,12 @@ def _train_images(source_dir: str) -> np.ndarray:
     return parsed["train-images-idx3-ubyte"].array.reshape(infimnist.N_SOURCE, -1)
 
 
-def fill_rows(source_dir: str, path: str, rows: int, start: int, stop: int) -> int:
+def fill_rows(
+    source_dir: str, path: str, rows: int, start: int, stop: int, recipe: infimnist.Deformation
+) -> int:
     """Generate digits start..stop-1 into the file of `rows` digits at `path` (a Dask task)."""
     images = np.memmap(path, dtype=np.uint8, mode="r+", shape=(rows, infimnist.PIXELS))
-    images[start:stop] = infimnist.generate(_train_images(source_dir), start, stop)
+    images[start:stop] = infimnist.generate(_train_images(source_dir), start, stop, recipe)
     images.flush()
     del images
     return stop - start
@@ -53,11 +58,12 @@ class Store:
 
     directory: Path
     fingerprint: str
+    recipe: infimnist.Deformation
 
     @classmethod
     def for_recipe(cls, recipe: infimnist.Deformation, source_sha256: str) -> Store:
         fingerprint = recipe.fingerprint(source_sha256)
-        return cls(mnist.cache_root() / "infimnist" / fingerprint[:16], fingerprint)
+        return cls(mnist.cache_root() / "infimnist" / fingerprint[:16], fingerprint, recipe)
 
     @property
     def images_path(self) -> Path:
@@ -73,11 +79,14 @@ class Store:
             done = int(recorded["n_done"]) if recorded["fingerprint"] == self.fingerprint else 0
         except (ValueError, KeyError, TypeError):
             return 0  # a damaged record: regenerate rather than trust it
-        return min(done, self.images_path.stat().st_size // infimnist.PIXELS)
+        return max(0, min(done, self.images_path.stat().st_size // infimnist.PIXELS))
 
     def _record(self, n_done: int) -> None:
-        meta = {"fingerprint": self.fingerprint, "recipe": asdict(infimnist.DEFAULT)}
+        import scipy
+
+        meta = {"fingerprint": self.fingerprint, "recipe": asdict(self.recipe)}
         meta |= {"generator_version": infimnist.GENERATOR_VERSION, "n_done": n_done}
+        meta |= {"numpy": np.__version__, "scipy": scipy.__version__}
         write_text(self.directory / "meta.json", json.dumps(meta, indent=2) + "\n")
 
     def read(self, n: int) -> np.ndarray:
@@ -85,6 +94,8 @@ class Store:
         return np.memmap(self.images_path, dtype=np.uint8, mode="r", shape=(n, infimnist.PIXELS))
 
     def _grow_file(self, rows: int) -> None:
+        """Make the file hold `rows` digits, its blocks reserved (never shrinking it), so that
+        a full disk is a one-line error now rather than a crash in a worker later."""
         needed = rows * infimnist.PIXELS - self._size()
         if needed > 0:
             free = shutil.disk_usage(self.directory).free
@@ -94,19 +105,37 @@ class Store:
                     f"{free / 1e9:.1f} GB free (set CLUSTERBENCH_CACHE_DIR elsewhere)"
                 )
             with open(self.images_path, "ab") as f:
-                f.truncate(rows * infimnist.PIXELS)
+                os.posix_fallocate(f.fileno(), 0, rows * infimnist.PIXELS)
 
     def _size(self) -> int:
         return self.images_path.stat().st_size if self.images_path.exists() else 0
 
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """This recipe's cache to this process alone (released by the kernel if it dies)."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            lock = open(self.directory / ".lock", "a")  # noqa: SIM115 - held across the yield
+        except OSError as exc:
+            raise DataError(
+                f"{self.directory}: cannot use the cache ({exc.strerror}); set "
+                f"{mnist.CACHE_DIR_ENV} to a writable directory"
+            ) from None
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
     def ensure(self, source_dir: Path, n: int, log: Log) -> np.ndarray:
         """The first n digits, generating the missing ones (over Dask workers when many)."""
+        with self._locked():
+            return self._ensure(source_dir, n, log)
+
+    def _ensure(self, source_dir: Path, n: int, log: Log) -> np.ndarray:
         done = self.n_done()
         if done >= n:
             log(f"infimnist: {n:,} digits from the cache {self.images_path}")
             return self.read(n)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._grow_file(max(n, self._size() // infimnist.PIXELS))
+        self._grow_file(n)
         rows = self._size() // infimnist.PIXELS
         chunks = [(s, min(s + CHUNK, n)) for s in range(done, n, CHUNK)]
         log(f"infimnist: generating digits {done:,} to {n - 1:,} into {self.images_path}")
@@ -134,7 +163,7 @@ class Store:
         path = str(self.images_path)
         if chunks[-1][1] - chunks[0][0] <= IN_PROCESS_MAX:
             for a, b in chunks:
-                yield a, fill_rows(source_dir, path, rows, a, b)
+                yield a, fill_rows(source_dir, path, rows, a, b, self.recipe)
             return
         from distributed import Client, as_completed
 
@@ -145,7 +174,7 @@ class Store:
         cluster = Backend("infimnist generation").build(CLUSTERS["local"], DaskOptions(workers))
         with cluster, Client(cluster) as client:
             futures = {
-                client.submit(fill_rows, source_dir, path, rows, a, b, pure=False): a
+                client.submit(fill_rows, source_dir, path, rows, a, b, self.recipe, pure=False): a
                 for a, b in chunks
             }
             for future in as_completed(futures):
