@@ -5,7 +5,7 @@
    test digits is the reference. Also: how often a generated digit's nearest neighbour is its
    own source digit (how close to a copy the deformation leaves it).
 2. Rate: generating --n digits into an empty cache (Dask workers, one per core), then reading
-   them again from the cache.
+   them again from the cache (--cache DIR keeps them, e.g. for the scale suite).
 3. A picture: source digits beside two deformations of each (results/infimnist-gallery-*.png).
 
     python bench/infimnist_study.py --data-dir ../shared/data/mnist [--n 1000000] [--out results]
@@ -51,11 +51,13 @@ def sanity(train: np.ndarray, labels: np.ndarray, test, sample: int, n: int) -> 
     }
 
 
-def rate(data_dir: Path, n: int) -> dict:
-    with tempfile.TemporaryDirectory() as cache:
-        os.environ[mnist.CACHE_DIR_ENV] = cache
+def rate(data_dir: Path, n: int, cache: Path | None) -> dict:
+    with tempfile.TemporaryDirectory() as scratch:
+        os.environ[mnist.CACHE_DIR_ENV] = str(cache or scratch)
         train_sha = mnist.read_idx_dir(data_dir, verify=True)["train-images-idx3-ubyte"].sha256
         store = Store.for_recipe(infimnist.DEFAULT, train_sha)
+        if store.n_done() > infimnist.N_SOURCE:
+            raise SystemExit(f"{store.directory} already holds digits: give an empty --cache")
         start = time.perf_counter()
         store.ensure(data_dir, n, print)
         generate_s = time.perf_counter() - start
@@ -106,6 +108,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("results"))
     parser.add_argument("--n", type=int, default=1_000_000, help="digits to generate and time")
     parser.add_argument("--sample", type=int, default=5_000, help="digits in the sanity check")
+    parser.add_argument(
+        "--cache", type=Path, help="generate into this cache (kept) instead of a temporary one"
+    )
     args = parser.parse_args()
 
     data_dir = mnist.locate(args.data_dir)
@@ -120,7 +125,7 @@ def main() -> None:
     results = {"recipe": infimnist.DEFAULT.__dict__, "version": infimnist.GENERATOR_VERSION}
     results["sanity"] = sanity(train, labels, test, args.sample, args.n)
     print("sanity:", results["sanity"])
-    results["rate"] = rate(data_dir, args.n)
+    results["rate"] = rate(data_dir, args.n, args.cache)
     print("rate:", results["rate"])
     picture = args.out / f"infimnist-gallery-{environment.host}.png"
     results["gallery"] = {"file": picture.name, "sources": gallery(train, picture)}
