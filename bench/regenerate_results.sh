@@ -2,7 +2,8 @@
 # Regenerate the CPU records of results/ on this machine, and the report from them.
 # Run it from a clean checkout on a quiet machine, writing outside the checkout (the records
 # name the commit and whether the checkout was dirty; new files in it would make it so), then
-# copy OUT_DIR's files into results/. About 70 minutes on 2 cores.
+# copy OUT_DIR's files into results/. About 70 minutes on 2 cores, and about as long again for
+# the scale suite (its digits, generated once, go into the cache).
 #
 #   bench/regenerate_results.sh DATA_DIR OUT_DIR
 set -euo pipefail
@@ -18,4 +19,6 @@ clusterbench run --data-dir "$data" --method umap-hdbscan --backend cpu \
 python bench/grid_engines.py --data-dir "$data" --out "$out"
 python bench/umap_defaults.py --data-dir "$data" --out "$out"
 python bench/threshold_margins.py --data-dir "$data" --out "$out/tests"
+python bench/infimnist_study.py --data-dir "$data" --out "$out"
+clusterbench bench --suite scale --backend cpu --data-dir "$data" --out "$out"
 clusterbench report "$out"/*.json "$out"/tests/*.json --out "$out"
