@@ -158,7 +158,9 @@ def test_a_second_process_waits_for_the_first_then_reads_its_digits(
         waiting = threading.Thread(target=store.ensure, args=(mnist_dir, 60_010, messages.append))
         waiting.start()
         waiting.join(timeout=1.0)
-        assert waiting.is_alive() and messages == []  # blocked on the lock
+        assert waiting.is_alive() and messages == [  # blocked on the lock, and says so
+            f"infimnist: waiting for another process using {store.directory}"
+        ]
         store._ensure(mnist_dir, 60_010, lambda message: None)
     waiting.join(timeout=30)
     assert not waiting.is_alive() and "from the cache" in messages[-1]
@@ -174,3 +176,20 @@ def test_an_unwritable_cache_is_one_line(mnist_dir, tmp_path, monkeypatch):
     store = Store.for_recipe(infimnist.DEFAULT, "source-sha")
     with pytest.raises(DataError, match="cannot use the cache"):
         store.ensure(mnist_dir, 60_010, lambda message: None)
+
+
+@pytest.mark.mnist
+def test_grid_and_budget_take_generated_digits(mnist_dir, infimnist_cache, tmp_path):
+    from clusterbench.cli import main
+    from clusterbench.record import load_record
+
+    data = ["--dataset", "infimnist", "--n-train", "60500", "--data-dir", str(mnist_dir)]
+    common = [*data, "--subsample", "1000", "--backend", "cpu", "--quiet"]
+    grid = ["grid", *common, "--pca", "10", "--eps-range", "1:2:2", "--min-samples-range", "2:12:5"]
+    assert main([*grid, "--jsonl", str(tmp_path / "g.jsonl")]) == 0
+    budget = ["budget", *common, "--method", "kmeans", "--cluster-counts", "10,20"]
+    assert main([*budget, "--json", str(tmp_path / "b.json")]) == 0
+    g, b = load_record(tmp_path / "g.jsonl"), load_record(tmp_path / "b.json")
+    assert g.header["dataset"] == b.data.dataset == "infimnist"
+    assert g.header["dataset_fingerprint"] == b.data.fingerprint
+    assert b.data.n_train == 1000 and len(b.points) == 2

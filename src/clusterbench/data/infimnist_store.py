@@ -111,7 +111,7 @@ class Store:
         return self.images_path.stat().st_size if self.images_path.exists() else 0
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, log: Log) -> Iterator[None]:
         """This recipe's cache to this process alone (released by the kernel if it dies)."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -122,12 +122,16 @@ class Store:
                 f"{mnist.CACHE_DIR_ENV} to a writable directory"
             ) from None
         with lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log(f"infimnist: waiting for another process using {self.directory}")
+                fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
     def ensure(self, source_dir: Path, n: int, log: Log) -> np.ndarray:
         """The first n digits, generating the missing ones (over Dask workers when many)."""
-        with self._locked():
+        with self._locked(log):
             return self._ensure(source_dir, n, log)
 
     def _ensure(self, source_dir: Path, n: int, log: Log) -> np.ndarray:
@@ -157,7 +161,9 @@ class Store:
         )
         return self.read(n)
 
-    def _run(self, source_dir: str, rows: int, chunks: list[tuple[int, int]]):  # noqa: ANN202
+    def _run(
+        self, source_dir: str, rows: int, chunks: list[tuple[int, int]]
+    ) -> Iterator[tuple[int, int]]:
         """Yield (chunk start, digits) as chunks finish: in this process when few are missing,
         else on a local Dask cluster of one single-threaded worker process per core."""
         path = str(self.images_path)
