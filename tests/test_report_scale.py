@@ -23,11 +23,13 @@ SIZES = (15_000, 30_000, 60_000, 120_000)
 
 
 def point(n: int, status: str = "measured", reason: str | None = None) -> ScalePoint:
-    """cluster grows like N^2, knn like N, label stays at 1 ms; memory like N."""
+    """cluster grows like N^2, knn like N, label stays at 1 ms; host memory like N, the
+    device's like N^1.5."""
     k = n / 15_000
     stages = {"pca": 0.5 * k, "cluster": 2.0 * k**2, "label": 0.001, "knn": 3.0 * k}
     runs = [StageTimes(stages, sum(stages.values())) for _ in range(2)]
-    memory = {s: {"peak_host_rss_bytes": int(2**28 * k)} for s in stages}
+    peaks = {"peak_host_rss_bytes": int(2**28 * k), "peak_device_used_bytes": int(2**30 * k**1.5)}
+    memory = {s: peaks for s in stages}
     return ScalePoint(n, status, reason, "fp", 10_000, 0.3, runs, memory, {"test_accuracy": 0.5})
 
 
@@ -56,6 +58,7 @@ def test_the_report_prints_each_stage_exponent_with_its_sizes(tmp_path):
     assert rows["time: knn"].split(" | ")[1] == "1.00"
     assert rows["time: label"].split(" | ")[1] == "0.00" and "overhead" in rows["time: label"]
     assert rows["peak memory"].split(" | ")[1] == "1.00"
+    assert rows["peak device memory"].split(" | ")[1] == "1.50"
     assert "| 120,000 | over budget |" in readme and "99 s > budget 60 s" in readme
     assert "| 250,000 | skipped |" in readme
     png = out / "scale-box-scale-kmeans-cpu.png"

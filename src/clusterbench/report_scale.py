@@ -36,9 +36,14 @@ def stage_seconds(point: ScalePoint) -> dict[str, float]:
 
 
 def peak_bytes(point: ScalePoint) -> dict[str, int]:
-    """Peak host memory per stage (the first run's), and "peak" over all stages."""
+    """Peak host memory per stage (the first run's), "peak" over all stages and, on a GPU,
+    "device": the device's peak used memory over all stages."""
     per = {s: m.get("peak_host_rss_bytes", 0) for s, m in point.memory.items()}
-    return {**per, "peak": max(per.values(), default=0)}
+    device = [m["peak_device_used_bytes"] for m in point.memory.values()
+              if "peak_device_used_bytes" in m]  # fmt: skip
+    return {**per, "peak": max(per.values(), default=0)} | (
+        {"device": max(device)} if device else {}
+    )
 
 
 def scale_cases(suites: list[SuiteRecord]) -> list[tuple[SuiteRecord, str, ScaleRecord]]:
@@ -77,10 +82,12 @@ def exponents_table(record: ScaleRecord) -> list[str]:
         note = f"under {SHORT_S} s: overhead, not growth" if max(values) < SHORT_S else ""
         seconds = f"{num(values[0])}–{num(values[-1])}"
         rows.append([f"time: {stage}", num(exponent(sizes, values)), span, seconds, note])
-    peaks = [peak_bytes(p)["peak"] for p in measured]
-    if min(peaks) > 0:
-        gib = f"{peaks[0] / 2**30:.2f}–{peaks[-1] / 2**30:.2f} GiB"
-        rows.append(["peak memory", num(exponent(sizes, peaks)), span, gib, "the process's"])
+    for key, what, note in (("peak", "peak memory", "the process's"),
+                            ("device", "peak device memory", "the whole device's")):  # fmt: skip
+        peaks = [peak_bytes(p).get(key, 0) for p in measured]
+        if min(peaks) > 0:
+            gib = f"{peaks[0] / 2**30:.2f}–{peaks[-1] / 2**30:.2f} GiB"
+            rows.append([what, num(exponent(sizes, peaks)), span, gib, note])
     return table(["what", "exponent", "fitted on N", "range", "note"], rows)
 
 
@@ -136,7 +143,7 @@ def plot_scale(record: ScaleRecord, title: str, path: Path) -> bool:
         axis.legend(fontsize=8)
         axis.grid(True, which="both", alpha=0.3)
     left.set_ylabel("seconds (median of runs)")
-    right.set_ylabel("peak resident memory, GiB")
+    right.set_ylabel("peak memory, GiB (host resident set; device: used)")
     over = [p for p in measured if p.status == "over budget"]
     for p in over:
         left.axvline(p.n_train, color="grey", ls=":", lw=1)
@@ -148,7 +155,7 @@ def plot_scale(record: ScaleRecord, title: str, path: Path) -> bool:
     return True
 
 
-_WHOLE = ("total", "peak")
+_WHOLE = ("total", "peak", "device")
 
 
 def csv_rows(suites: list[SuiteRecord], base: dict[str, Any]) -> list[dict[str, Any]]:
