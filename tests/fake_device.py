@@ -204,6 +204,9 @@ class StrictEstimator:
     def fit_transform(self, X: Any) -> Any:
         return self._call("fit_transform", X)
 
+    def transform(self, X: Any) -> Any:
+        return self._call("transform", X)
+
     def predict(self, X: Any) -> Any:
         return self._call("predict", X)
 

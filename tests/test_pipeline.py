@@ -72,7 +72,13 @@ def test_record_has_the_documented_fields():
     assert record.backend == "cpu"
     assert record.data.protocol == "seed"
     assert (record.data.n_train, record.data.n_test) == (1617, 180)
-    assert record.params == {"n_components": 20, "knn": 50, "seed": 137, "n_clusters": 10}
+    assert record.params == {
+        "n_components": 20,
+        "knn": 50,
+        "knn_space": "pixels",
+        "seed": 137,
+        "n_clusters": 10,
+    }
     m = record.metrics
     for key in (
         "test_accuracy",
@@ -138,3 +144,27 @@ def test_real_mnist_subsample_end_to_end(mnist_dir):
     # Over seeds 0-9 and 137: accuracy 0.668-0.728 (margin +0.068), ARI 0.504-0.587 (+0.054).
     assert record.metrics["test_accuracy"] >= MNIST_SPECTRAL["test_accuracy"]
     assert record.metrics["ari"] >= MNIST_SPECTRAL["ari"]
+
+
+def test_the_knn_may_label_in_pca_space(digits_split):
+    """knn_space "pca": the KNN is fitted on the PCA features and new digits are projected by
+    the same PCA; the same clustering labels the test digits about as well as in pixel space."""
+    params = Params(n_components=30, knn_space="pca")
+    pca_model = ClusterThenLabel("kmeans", params, Backend()).fit(
+        digits_split.X_train, digits_split.y_train
+    )
+    assert pca_model._knn.n_features_in_ == 30  # not the 64 pixels
+    pixel_model = ClusterThenLabel("kmeans", Params(n_components=30), Backend()).fit(
+        digits_split.X_train, digits_split.y_train
+    )
+    assert pixel_model._knn.n_features_in_ == 64
+    assert np.array_equal(pca_model.cluster_ids_, pixel_model.cluster_ids_)  # one clustering
+    accuracy = [np.mean(m.predict(digits_split.X_test) == digits_split.y_test)
+                for m in (pca_model, pixel_model)]  # fmt: skip
+    assert accuracy[0] >= DIGITS_ACCURACY["kmeans"] and abs(accuracy[0] - accuracy[1]) < 0.02
+
+
+def test_the_record_states_the_knn_space():
+    record = run(RunConfig(dataset="digits", method="kmeans", params=Params(knn_space="pca")))
+    assert record.params["knn_space"] == "pca"
+    assert run(RunConfig(dataset="digits", method="kmeans")).params["knn_space"] == "pixels"

@@ -83,3 +83,20 @@ def test_a_size_that_would_not_fit_in_memory_is_skipped(
     points = record.case("kmeans").points
     assert [p.status for p in points] == ["measured", "measured", "skipped"]
     assert "predicted peak memory" in points[2].reason
+
+
+def test_a_size_whose_process_dies_is_recorded_and_the_suite_goes_on(monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from clusterbench.data import DataOptions
+    from clusterbench.suite_file import ScaleCase
+
+    def killed(config):
+        raise BrokenProcessPool("A child process terminated abruptly")
+
+    monkeypatch.setattr(scale, "in_own_process", killed)
+    monkeypatch.setattr(scale, "prepare_digits", lambda data, n, log: None)
+    case = ScaleCase("kmeans", "kmeans", (100, 200), 10.0)
+    record = scale.run_scale(case, DataOptions(), "cpu", 1, lambda message: None)
+    assert [p.status for p in record.points] == ["failed", "skipped"]
+    assert "out of memory?" in record.points[0].reason

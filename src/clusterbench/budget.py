@@ -71,8 +71,8 @@ def labelling_budget(
     timer = StageTimer(backend.synchronize, memory=True, device=backend.device_memory)
     log(f"embedding the {split.n_train} training digits ({config.method}) ...")
     with timer.stage("embed"):
-        model = ClusterThenLabel(config.method, params, backend)
-        X_dev, features = model.embed(split.X_train)
+        embedder = ClusterThenLabel(config.method, params, backend)
+        knn_points, features = embedder.embed(split.X_train)
     embed_s = timer.seconds["embed"]
     log(f"embedding of {split.n_train} training digits: {embed_s:.1f} s (once for the curve)")
     rows = []
@@ -80,7 +80,7 @@ def labelling_budget(
         start = time.perf_counter()
         with timer.stage("clusters"):
             model = ClusterThenLabel(config.method, replace(params, n_clusters=k), backend)
-            model.fit_embedded(X_dev, features, split.y_train)
+            model.fit_embedded(knn_points, features, split.y_train, pca=embedder.pca_)
             y_pred = model.predict(split.X_test)
         seconds = time.perf_counter() - start
         scores = contingency_scores(split.y_train, backend.to_host(model.cluster_ids_))

@@ -97,6 +97,14 @@ class Params:
     seed: int = _option(
         137, "--seed", int, "seed of the split, the samples and the estimators", "S", 0, MAX_SEED
     )
+    knn_space: str = _option(
+        "pixels",
+        "--knn-space",
+        str,
+        "where the labelling KNN measures distances: pixels (the study's) or the PCA features "
+        "(a fraction of the cost with millions of digits)",
+        choices=("pixels", "pca"),
+    )
     n_clusters: int = _option(10, "--clusters", int, "number of clusters", "K", minimum=1)
     n_neighbors: int = _option(
         10, "--neighbors", int, "neighbours of each digit in the kNN affinity graph", "N", 2

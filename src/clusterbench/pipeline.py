@@ -2,7 +2,8 @@
 
 scale to [0, 1] -> PCA -> cluster the training digits -> name each cluster by the majority true
 label of its members (a person labelling a cluster at a glance) -> a KNN classifier fitted on
-the training pixels with their cluster ids predicts the cluster, hence the label, of unseen digits.
+the training pixels (or, with knn_space "pca", their PCA features) with their cluster ids predicts
+the cluster, hence the label, of unseen digits.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ class ClusterThenLabel:
 
     `progress`, if given, hears each stage's name as it starts (a long UMAP shows where it is).
     After `fit`: `cluster_ids_` (per training digit, -1 for noise), `cluster_labels_` (label of
-    each cluster), `embedding_` (the PCA features, on the device), `timings_` (seconds per stage)
-    and, with `track_memory`, `peaks_` (peak bytes per stage: host RSS, device memory).
+    each cluster), `embedding_` (the clustered features, on the device), `pca_` (the fitted PCA),
+    `timings_` (seconds per stage) and, with `track_memory`, `peaks_` (peak bytes per stage: host
+    RSS, device memory).
     """
 
     def __init__(
@@ -58,29 +60,41 @@ class ClusterThenLabel:
         return self.backend.to_device(X).astype(self.backend.xp.float32) / 255.0
 
     def embed(self, X: np.ndarray, timer: StageTimer | None = None) -> tuple[Any, Any]:
-        """Pixels on the device, scaled, and the features that get clustered: PCA, then the
-        method's embedding (UMAP) if it has one. A labelling-budget curve computes this once."""
+        """The points the KNN is fitted on (the scaled pixels on the device, or their PCA
+        features with knn_space "pca") and the features that get clustered: PCA, then the
+        method's embedding (UMAP) if it has one. A labelling-budget curve computes this once;
+        its later models take `pca_` from this one."""
         backend, params = self.backend, with_pca_for(self.params, *X.shape)
         timer = timer or self._timer()
         with timer.stage("transfer"):
             X_dev = self._scale(X)
         with timer.stage("pca"):
-            features = backend.build(STEPS["pca"], params).fit_transform(X_dev)
+            self.pca_ = backend.build(STEPS["pca"], params)
+            features = self.pca_.fit_transform(X_dev)
+        knn_points = features if params.knn_space == "pca" else X_dev
         embedding = METHODS[self.method].embedding
         if embedding is not None:
             with timer.stage("embed"):
                 features = backend.build(STEPS[embedding], params).fit_transform(features)
-        return X_dev, features
+        return knn_points, features
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> ClusterThenLabel:
         timer = self._timer()
-        X_dev, features = self.embed(X, timer)
-        return self.fit_embedded(X_dev, features, y, timer)
+        knn_points, features = self.embed(X, timer)
+        return self.fit_embedded(knn_points, features, y, timer)
 
     def fit_embedded(
-        self, X_dev: Any, features: Any, y: np.ndarray, timer: StageTimer | None = None
+        self,
+        knn_points: Any,
+        features: Any,
+        y: np.ndarray,
+        timer: StageTimer | None = None,
+        pca: Any = None,
     ) -> ClusterThenLabel:
-        """Cluster `features`, label the clusters, and fit the KNN on the pixels `X_dev`."""
+        """Cluster `features`, label the clusters, and fit the KNN on `knn_points` (as `embed`
+        returned them; `pca`: the PCA that embedded them, where another model fitted it)."""
+        if pca is not None:
+            self.pca_ = pca
         backend, xp, params = self.backend, self.backend.xp, self.params
         timer = timer or self._timer()
         n_classes = int(y.max()) + 1
@@ -112,7 +126,7 @@ class ClusterThenLabel:
         with timer.stage("label"):
             labels = majority_labels(xp, ids[member], y_dev[member], n_clusters, n_classes)
         with timer.stage("knn"):
-            self._knn = backend.build(STEPS["knn"], params).fit(X_dev[member], ids[member])
+            self._knn = backend.build(STEPS["knn"], params).fit(knn_points[member], ids[member])
         self.embedding_ = features
         self.cluster_ids_ = ids
         self.cluster_labels_ = labels
@@ -127,7 +141,10 @@ class ClusterThenLabel:
         """Labels of new digits: their KNN-predicted cluster, named by that cluster's label."""
         xp = self.backend.xp
         with self._timer_of_fit.stage("knn"):
-            clusters = xp.asarray(self._knn.predict(self._scale(X))).astype(xp.int64)
+            points = self._scale(X)
+            if self.params.knn_space == "pca":
+                points = self.pca_.transform(points)
+            clusters = xp.asarray(self._knn.predict(points)).astype(xp.int64)
             labels = self.backend.to_host(self.cluster_labels_[clusters])
         return labels
 

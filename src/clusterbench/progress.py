@@ -14,6 +14,10 @@ def set_quiet(quiet: bool) -> None:
     _quiet = quiet
 
 
+def is_quiet() -> bool:
+    return _quiet
+
+
 def on_terminal() -> bool:
     """Whether live progress may be drawn: stderr is a terminal and nobody asked for quiet."""
     return not _quiet and sys.stderr.isatty()

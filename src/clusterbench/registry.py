@@ -18,6 +18,7 @@ from clusterbench.params import Params
 __all__ = [
     "CLUSTERS",
     "METHODS",
+    "SHARED_PARAMS",
     "STEPS",
     "UMAP_KNN",
     "DaskOptions",
@@ -316,8 +317,11 @@ def resolve(method: str, params: Params) -> Params:
     return params
 
 
+SHARED_PARAMS = ("n_components", "knn", "knn_space", "seed")  # every method uses these
+
+
 def method_params(method: str, params: Params) -> dict[str, Any]:
     """The parameters that shape a run of `method`: the shared ones plus the method's own."""
     params = resolve(method, params)
-    names = ("n_components", "knn", "seed", *METHODS[method].params)
+    names = (*SHARED_PARAMS, *METHODS[method].params)
     return {name: getattr(params, name) for name in names}

@@ -1,33 +1,72 @@
 """A scale case: one method on InfiMNIST training sets of growing size, each point timed per
 stage with its peak memory, until a point exceeds the time budget.
 
-Before the first size an untimed warm-up fit on a small MNIST sample pays the one-off costs
-(imports, thread pools, JIT compilation) that would otherwise fall on the smallest point and
-bend every fitted exponent. A size whose memory, extrapolated from the last two points, would
-not fit in this machine's memory is skipped rather than risk the whole suite to the kernel's
-out-of-memory killer.
+Each size runs in a fresh process of its own: its memory is its own (a process that has freed a
+large case keeps much of it resident, which would count against the next one), and if the
+kernel kills it for memory the suite records that and goes on. In that process an untimed
+warm-up fit on MNIST digits first pays the one-off costs (imports, thread pools, numba's JIT
+compilation; 5,000 digits, past the size below which UMAP computes exact neighbours and
+compiles nothing of NN-descent) that would otherwise fall on the timed run. A size whose memory,
+extrapolated from the last two points, would not fit in this machine's memory is skipped.
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
+from typing import Any
 
 import psutil
 
+from clusterbench import progress
 from clusterbench.data import DataOptions
 from clusterbench.record import ScalePoint, ScaleRecord
 from clusterbench.suite_file import ScaleCase
 
 Log = Callable[[str], None]
-WARMUP_DIGITS = 2_000
+WARMUP_DIGITS = 5_000
 MEMORY_FRACTION = 0.8  # of the machine's memory, the most a point may be predicted to need
 BASIS = (
-    "each fit+predict at a training-set size, after an untimed warm-up fit of the same method "
-    f"on {WARMUP_DIGITS:,} MNIST digits in the same process; loading and generating the "
-    "digits excluded (load_s)"
+    "each fit+predict at a training-set size, in a fresh process per size after an untimed "
+    f"warm-up fit of the same method on {WARMUP_DIGITS:,} MNIST digits there; loading and "
+    "generating the digits excluded (load_s)"
 )
+
+
+def measure(config: Any, quiet: bool) -> Any:
+    """In the point's own process: the warm-up fit, then the timed runs' RunRecord."""
+    from clusterbench.runner import run, stderr_log
+
+    def log(message: str) -> None:
+        return None if quiet else stderr_log(f"  {message}")
+
+    progress.set_quiet(quiet)
+    warm_up = replace(config, dataset="mnist", data=replace(config.data, n_train=None))
+    run(replace(warm_up, subsample=WARMUP_DIGITS, repeat=1), log=lambda message: None)
+    return run(config, log=log)
+
+
+def prepare_digits(data: DataOptions, n: int, log: Log) -> None:
+    """Generate InfiMNIST's first n digits into the cache where missing (on Dask workers this
+    process starts; a point's own process is left to measure)."""
+    from clusterbench.data import infimnist, mnist
+    from clusterbench.data.infimnist_store import Store
+
+    if n > infimnist.N_SOURCE:
+        directory = mnist.locate(data.data_dir)
+        sha = mnist.read_idx_dir(directory, verify=True)["train-images-idx3-ubyte"].sha256
+        Store.for_recipe(infimnist.DEFAULT, sha).ensure(directory, n, log)
+
+
+def in_own_process(config: Any) -> Any:
+    """`measure` in a fresh process (spawned: nothing inherited but the environment)."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(measure, config, progress.is_quiet()).result()
 
 
 def peak_bytes(point: ScalePoint) -> int:
@@ -57,14 +96,8 @@ def run_scale(
 ) -> ScaleRecord:
     """The case's record; `checkpoint` gets the record so far after every size, so that a
     stopped suite keeps the sizes it measured."""
-    from clusterbench.runner import RunConfig, run
+    from clusterbench.runner import RunConfig
 
-    def config(**changes: object) -> RunConfig:
-        base = RunConfig(method=case.method, params=case.params, backend=backend, repeat=repeat)
-        return replace(base, **changes)
-
-    log(f"scale {case.name}: warm-up fit on {WARMUP_DIGITS:,} MNIST digits (untimed)")
-    run(config(data=data, subsample=WARMUP_DIGITS, repeat=1), log=lambda message: None)
     limit = MEMORY_FRACTION * psutil.virtual_memory().total
     points: list[ScalePoint] = []
     params = record_params(case)
@@ -90,11 +123,22 @@ def run_scale(
             points.append(ScalePoint(n, "skipped", reason))
             stop_reason = f"a smaller size was skipped ({n:,} digits)"
             continue
-        log(f"scale {case.name}: {n:,} training digits")
+        log(f"scale {case.name}: {n:,} training digits, in a process of its own")
+        config = RunConfig(
+            dataset="infimnist", data=replace(data, n_train=n), method=case.method,
+            params=case.params, backend=backend, repeat=repeat,
+        )  # fmt: skip
         try:
-            result = run(config(dataset="infimnist", data=replace(data, n_train=n)), log=log)
+            prepare_digits(data, n, log)  # here: the point's process only reads the cache
+            result = in_own_process(config)
+        except BrokenProcessPool:
+            reason = "its process died (killed by the system: out of memory?)"
+            log(f"scale {case.name}: {n:,} digits failed: {reason}")
+            points.append(ScalePoint(n, "failed", reason))
+            stop_reason = f"a smaller size failed ({n:,} digits)"
+            continue
         except Exception as exc:  # noqa: BLE001 - any failure is this size's result, recorded
-            reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
+            reason = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
             log(f"scale {case.name}: {n:,} digits failed: {reason}")
             points.append(ScalePoint(n, "failed", reason))
             stop_reason = f"a smaller size failed ({n:,} digits)"
@@ -115,6 +159,8 @@ def run_scale(
         )
         params = result.params  # what the runs used, decided on their data
         points.append(point)
+        peak = peak_bytes(point) / 2**30
+        log(f"scale {case.name}: {n:,} digits: {first:.1f} s, peak {peak:.2f} GiB")
         if over:
             stop_reason = f"{n:,} digits took {first:.0f} s, over the {case.budget_s:.0f} s budget"
             log(f"scale {case.name}: {stop_reason}; no larger sizes")

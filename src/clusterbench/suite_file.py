@@ -29,7 +29,7 @@ from typing import Any
 from clusterbench import files
 from clusterbench.errors import ConfigError
 from clusterbench.params import Params
-from clusterbench.registry import METHODS
+from clusterbench.registry import METHODS, SHARED_PARAMS
 
 SHIPPED_SUFFIX = ".toml"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # names become file names in the report
@@ -239,7 +239,7 @@ def _check(case: Case, where: str) -> None:
     if method is not None:
         unused = {
             k for k in Params.options() if getattr(case.params, k) != getattr(Params(), k)
-        } - {"n_components", "knn", "seed", *METHODS[method].params}
+        } - {*SHARED_PARAMS, *METHODS[method].params}
         if unused:
             raise ConfigError(f"{where}: params: {method} does not use {sorted(unused)[0]!r}")
     subsample = getattr(case, "subsample", None)

@@ -10,7 +10,7 @@ from clusterbench.budget import DEFAULT_CLUSTER_COUNTS, DEFAULT_METHOD
 from clusterbench.cli import options
 from clusterbench.cli.parsing import counts
 from clusterbench.params import Params
-from clusterbench.registry import METHODS
+from clusterbench.registry import METHODS, SHARED_PARAMS
 from clusterbench.runner import RunConfig
 
 DEFAULTS = RunConfig(method=DEFAULT_METHOD)
@@ -33,7 +33,7 @@ def add_parser(sub: Any) -> None:
         help="the numbers of clusters of the curve",
     )
     takes_k = [m for m in METHODS.values() if "n_clusters" in m.params]
-    used = {"n_components", "knn", "seed"} | {name for m in takes_k for name in m.params}
+    used = {*SHARED_PARAMS} | {name for m in takes_k for name in m.params}
     names = [name for name in Params.options() if name in used and name != "n_clusters"]
     options.add_params(g, names, DEFAULTS.params)
     options.add(g, "backend", default=DEFAULTS.backend)

@@ -19,7 +19,7 @@ from clusterbench.data import LOADERS, PROTOCOLS, DataOptions
 from clusterbench.data.datasets import MAX_GENERATED
 from clusterbench.data.protocols import MIN_SUBSAMPLE
 from clusterbench.params import Option, Params
-from clusterbench.registry import METHODS
+from clusterbench.registry import METHODS, SHARED_PARAMS
 
 SUBSAMPLE = Option("--subsample", int, "", minimum=MIN_SUBSAMPLE)
 N_TRAIN = Option("--n-train", int, "", minimum=1, maximum=MAX_GENERATED)
@@ -120,7 +120,7 @@ def add(group: Any, name: str, default: Any = None, help: str | None = None) -> 
 
 
 def _used_by(name: str) -> str:
-    if name in ("n_components", "knn", "seed"):
+    if name in SHARED_PARAMS:
         return ""
     users = [m.name for m in METHODS.values() if name in m.params]
     return f" [{', '.join(users)}]"
@@ -184,7 +184,7 @@ def run_config(args: argparse.Namespace, **extra: Any) -> Any:
     from clusterbench.errors import ConfigError
     from clusterbench.runner import RunConfig
 
-    used = {"n_components", "knn", "seed", *METHODS[args.method].params}
+    used = {*SHARED_PARAMS, *METHODS[args.method].params}
     unused = sorted(set(Params.options()) & getattr(args, "given", set()) - used)
     if unused:
         flags = ", ".join(Params.options()[name].flag for name in unused)
