@@ -54,8 +54,7 @@ def sanity(train: np.ndarray, labels: np.ndarray, test, sample: int, n: int) -> 
 def rate(data_dir: Path, n: int, cache: Path | None) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
         os.environ[mnist.CACHE_DIR_ENV] = str(cache or scratch)
-        train_sha = mnist.read_idx_dir(data_dir, verify=True)["train-images-idx3-ubyte"].sha256
-        store = Store.for_recipe(infimnist.DEFAULT, train_sha)
+        store = Store.for_mnist(data_dir)
         if store.n_done() > infimnist.N_SOURCE:
             raise SystemExit(f"{store.directory} already holds digits: give an empty --cache")
         start = time.perf_counter()

@@ -21,6 +21,7 @@ from tests.fake_device import DeviceArray, FakeDeviceBackend, HostMixingError
 from tests.thresholds import DIGITS_ACCURACY, UMAP_DIGITS_ACCURACY
 
 PARAMS = {  # digits-sized (1,617 training digits)
+    "kmeans": Params(n_components=20, knn_space="pca"),  # the PCA-space KNN's device path
     "dbscan": Params(n_components=20, eps=1.0, min_samples=5),
     "umap-hdbscan": Params(n_components=20, min_cluster_size=20),
 }

@@ -125,7 +125,7 @@ class RecordingBackend(Backend):
 
 
 RECORDING_PARAMS = {
-    "kmeans": Params(n_components=20),
+    "kmeans": Params(n_components=20, knn_space="pca"),  # PCA.transform of the test digits
     "spectral": Params(n_components=20),
     "dbscan": Params(n_components=20, eps=1.0, min_samples=5),
     "umap-kmeans": Params(n_components=20),
@@ -167,6 +167,7 @@ def recorded_calls() -> dict[str, dict[str, set[str]]]:
 def test_the_recording_run_saw_every_pair(recorded_calls):
     assert set(recorded_calls) == set(ALL_PAIRS)
     assert "fit_predict" in recorded_calls["kmeans"] and "predict" in recorded_calls["knn"]
+    assert "transform" in recorded_calls["pca"]  # --knn-space pca projects the test digits
 
 
 @pytest.mark.parametrize("name", list(ALL_PAIRS))

@@ -275,6 +275,16 @@ class ScalePoint:
     def measured(self) -> bool:
         return bool(self.runs)
 
+    def peak_bytes(self) -> dict[str, int]:
+        """Peak host memory per stage (the first run's), "peak" over all stages and, on a GPU,
+        "device": the device's peak used memory over all stages."""
+        per = {s: m.get("peak_host_rss_bytes", 0) for s, m in self.memory.items()}
+        device = [m["peak_device_used_bytes"] for m in self.memory.values()
+                  if "peak_device_used_bytes" in m]  # fmt: skip
+        return {**per, "peak": max(per.values(), default=0)} | (
+            {"device": max(device)} if device else {}
+        )
+
 
 @dataclass(frozen=True)
 class ScaleRecord:

@@ -35,17 +35,6 @@ def stage_seconds(point: ScalePoint) -> dict[str, float]:
     return {**stages, "total": statistics.median(r.total_s for r in point.runs)}
 
 
-def peak_bytes(point: ScalePoint) -> dict[str, int]:
-    """Peak host memory per stage (the first run's), "peak" over all stages and, on a GPU,
-    "device": the device's peak used memory over all stages."""
-    per = {s: m.get("peak_host_rss_bytes", 0) for s, m in point.memory.items()}
-    device = [m["peak_device_used_bytes"] for m in point.memory.values()
-              if "peak_device_used_bytes" in m]  # fmt: skip
-    return {**per, "peak": max(per.values(), default=0)} | (
-        {"device": max(device)} if device else {}
-    )
-
-
 def scale_cases(suites: list[SuiteRecord]) -> list[tuple[SuiteRecord, str, ScaleRecord]]:
     return [(s, c.name, c.record) for s in suites for c in s.cases
             if isinstance(c.record, ScaleRecord)]  # fmt: skip
@@ -59,7 +48,7 @@ def points_table(record: ScaleRecord) -> list[str]:
         if p.measured:
             secs = stage_seconds(p)
             cells = [num(secs.get(s)) for s in stages] + [num(secs["total"])]
-            cells += [f"{peak_bytes(p)['peak'] / 2**30:.2f}", num(p.metrics.get("test_accuracy"))]
+            cells += [f"{p.peak_bytes()['peak'] / 2**30:.2f}", num(p.metrics.get("test_accuracy"))]
         else:
             cells = [""] * (len(stages) + 3)
         rows.append([f"{p.n_train:,}", p.status, *cells, p.reason or ""])
@@ -84,7 +73,7 @@ def exponents_table(record: ScaleRecord) -> list[str]:
         rows.append([f"time: {stage}", num(exponent(sizes, values)), span, seconds, note])
     for key, what, note in (("peak", "peak memory", "the process's"),
                             ("device", "peak device memory", "the whole device's")):  # fmt: skip
-        peaks = [peak_bytes(p).get(key, 0) for p in measured]
+        peaks = [p.peak_bytes().get(key, 0) for p in measured]
         if min(peaks) > 0:
             gib = f"{peaks[0] / 2**30:.2f}–{peaks[-1] / 2**30:.2f} GiB"
             rows.append([what, num(exponent(sizes, peaks)), span, gib, note])
@@ -131,7 +120,7 @@ def plot_scale(record: ScaleRecord, title: str, path: Path) -> bool:
     sizes = [p.n_train for p in measured]
     for axis, series, unit in (
         (left, [stage_seconds(p) for p in measured], 1.0),
-        (right, [peak_bytes(p) for p in measured], 2**30),
+        (right, [p.peak_bytes() for p in measured], 2**30),
     ):
         for key in series[0]:
             values = [s.get(key, 0) / unit for s in series]
@@ -168,7 +157,7 @@ def csv_rows(suites: list[SuiteRecord], base: dict[str, Any]) -> list[dict[str, 
             if p.measured:
                 row |= {"runs": len(p.runs)}
                 row |= {f"{s}_s": v for s, v in stage_seconds(p).items()}
-                row |= {"peak_bytes": peak_bytes(p)["peak"]}
+                row |= {"peak_bytes": p.peak_bytes()["peak"]}
                 row |= {"test_accuracy": p.metrics.get("test_accuracy")}
             rows.append(row)
     return rows

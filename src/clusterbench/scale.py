@@ -58,8 +58,7 @@ def prepare_digits(data: DataOptions, n: int, log: Log) -> None:
 
     if n > infimnist.N_SOURCE:
         directory = mnist.locate(data.data_dir)
-        sha = mnist.read_idx_dir(directory, verify=True)["train-images-idx3-ubyte"].sha256
-        Store.for_recipe(infimnist.DEFAULT, sha).ensure(directory, n, log)
+        Store.for_mnist(directory).ensure(directory, n, log)
 
 
 def in_own_process(config: Any) -> Any:
@@ -70,8 +69,7 @@ def in_own_process(config: Any) -> Any:
 
 
 def peak_bytes(point: ScalePoint) -> int:
-    """The point's largest host peak over its stages."""
-    return max((m.get("peak_host_rss_bytes", 0) for m in point.memory.values()), default=0)
+    return point.peak_bytes()["peak"]
 
 
 def predicted_peak(points: list[ScalePoint], n: int) -> tuple[int, float] | None:

@@ -47,7 +47,7 @@ def _pipeline_case(
 ) -> RunRecord:
     from clusterbench.runner import RunConfig, run
 
-    record = run(
+    return run(
         RunConfig(
             dataset="mnist",
             data=data,
@@ -60,7 +60,6 @@ def _pipeline_case(
         ),
         log=log,
     )
-    return replace(record, environment=None)
 
 
 def _grid_case(case: GridCase, data: DataOptions, backend: str, log: Log) -> GridRecord:
@@ -76,15 +75,14 @@ def _grid_case(case: GridCase, data: DataOptions, backend: str, log: Log) -> Gri
             engine=case.engine,
             out=Path(tmp) / "grid.jsonl",
         )
-        outcome = run_grid(config, log)
-    return replace(outcome.record, environment=None)
+        return run_grid(config, log).record
 
 
 def _budget_case(case: BudgetCase, data: DataOptions, backend: str, log: Log) -> BudgetRecord:
     from clusterbench.budget import labelling_budget
     from clusterbench.runner import RunConfig
 
-    record = labelling_budget(
+    return labelling_budget(
         RunConfig(
             data=data,
             subsample=case.subsample,
@@ -95,7 +93,6 @@ def _budget_case(case: BudgetCase, data: DataOptions, backend: str, log: Log) ->
         list(case.cluster_counts),
         log,
     )
-    return replace(record, environment=None)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import math
 import re
 import tomllib
 import typing
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -187,7 +187,7 @@ def _case(raw: Any, where: str) -> Case:
     hints = typing.get_type_hints(cls)
     names = {f.name for f in fields(cls)}
     _only(raw, names | {"kind"}, where)
-    required = [f.name for f in fields(cls) if f.default is f.default_factory is _MISSING]
+    required = [f.name for f in fields(cls) if f.default is f.default_factory is MISSING]
     missing = [n for n in required if n not in raw]
     if missing:
         raise ConfigError(f"{where}: missing key {missing[0]!r}")
@@ -197,9 +197,6 @@ def _case(raw: Any, where: str) -> Case:
         raise ConfigError(f"{where}: name {case.name!r}: use letters, digits, '.', '_' and '-'")
     _check(case, where)
     return case
-
-
-_MISSING = fields(PipelineCase)[0].default  # dataclasses.MISSING, without importing it twice
 
 
 def _value(value: Any, hint: Any, where: str) -> Any:

@@ -65,6 +65,12 @@ class Store:
         fingerprint = recipe.fingerprint(source_sha256)
         return cls(mnist.cache_root() / "infimnist" / fingerprint[:16], fingerprint, recipe)
 
+    @classmethod
+    def for_mnist(cls, directory: Path) -> Store:
+        """The default recipe's cache for the canonical digits in `directory` (verified)."""
+        parsed = mnist.read_idx_dir(directory, verify=True)
+        return cls.for_recipe(infimnist.DEFAULT, parsed["train-images-idx3-ubyte"].sha256)
+
     @property
     def images_path(self) -> Path:
         return self.directory / "images.u8"
