@@ -20,7 +20,7 @@ def touch(mib: int) -> np.ndarray:
 @pytest.mark.parametrize("kernel_peak", [True, False], ids=["kernel", "sampled"])
 def test_each_stage_has_its_own_peak(monkeypatch, kernel_peak):
     if not kernel_peak:
-        monkeypatch.setattr(memory, "_reset_peak_rss", lambda: False)
+        monkeypatch.setattr(memory, "reset_peak_rss", lambda: False)
     timer = StageTimer(lambda: None, memory=True)
     with timer.stage("big"):
         block = touch(300)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from clusterbench.errors import BackendError
-from clusterbench.registry import DaskOptions, Pair, Params
+from clusterbench.registry import DaskOptions, Impl, Pair, Params
 
 BACKENDS = ("auto", "cpu", "cpu-intelex", "gpu", "gpu-accel")
 
@@ -27,6 +27,7 @@ class Backend:
 
     name = "cpu"
     column = "cpu"
+    dask_column: str | None = "dask"  # the registry column on Dask workers (None: refused)
     xp: ModuleType = np
 
     def __init__(self, reason: str = "") -> None:
@@ -68,6 +69,18 @@ class Backend:
         """The function `pair` names on this backend (metrics)."""
         return self._impl(pair).resolve()
 
+    def on_workers(self, pair: Pair) -> Impl | None:
+        """`pair`'s implementation on this backend's Dask workers; None where it has none."""
+        return None if self.dask_column is None else getattr(pair, self.dask_column)
+
+    def build_on_workers(self, pair: Pair, params: Params) -> Any:
+        """An estimator for `pair` on Dask workers (the caller checked `on_workers` first)."""
+        impl = self.on_workers(pair)
+        if impl is None:
+            raise BackendError(f"{pair.name} has no implementation on {self.name} Dask workers")
+        self.implementations[pair.name] = impl.path
+        return impl.build(params)
+
 
 class IntelexBackend(Backend):
     """Stock scikit-learn with scikit-learn-intelex's oneDAL estimators where it has them,
@@ -75,6 +88,7 @@ class IntelexBackend(Backend):
 
     name = "cpu-intelex"
     column = "intelex"
+    dask_column = None  # oneDAL's estimators are single-process
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from clusterbench.backends import Backend
 class GpuBackend(Backend):
     name = "gpu"
     column = "gpu"
+    dask_column = "dask_gpu"
     xp = cp
 
     def to_device(self, array: np.ndarray) -> Any:
@@ -61,6 +62,7 @@ class GpuAccelBackend(Backend):
 
     name = "gpu-accel"
     column = "cpu"
+    dask_column = None  # cuml.accel intercepts scikit-learn in one process
 
     def __init__(self, reason: str = "") -> None:
         super().__init__(reason)

@@ -24,7 +24,7 @@ DeviceProbe = Callable[[], dict[str, int]]  # e.g. {"device_used_bytes": ..., ..
 CLEAR_REFS, STATUS = Path("/proc/self/clear_refs"), Path("/proc/self/status")
 
 
-def _reset_peak_rss() -> bool:
+def reset_peak_rss() -> bool:
     """Reset the kernel's peak resident set of this process; False where that is impossible."""
     try:
         CLEAR_REFS.write_text("5")
@@ -33,7 +33,7 @@ def _reset_peak_rss() -> bool:
         return False
 
 
-def _peak_rss() -> int:
+def peak_rss() -> int:
     match = re.search(r"VmHWM:\s+(\d+) kB", STATUS.read_text())
     if match is None:
         raise OSError("no VmHWM in /proc/self/status")
@@ -69,7 +69,7 @@ class PeakSampler:
     def start(self) -> None:
         self._peak = {}
         self._stop.clear()
-        self._kernel_peak = _reset_peak_rss()
+        self._kernel_peak = reset_peak_rss()
         self._sample()
         self._thread = None
         if self._readings():  # something only a thread can watch
@@ -83,5 +83,5 @@ class PeakSampler:
             self._thread.join()
         self._sample()
         if self._kernel_peak:
-            self._peak["host_rss_bytes"] = _peak_rss()
+            self._peak["host_rss_bytes"] = peak_rss()
         return {f"peak_{key}": value for key, value in self._peak.items()}

@@ -157,6 +157,9 @@ class RunRecord:
     # step -> the implementation that ran it (e.g. "knn": "sklearnex.neighbors...."); records
     # written before this field was added have none
     implementations: dict[str, str] = field(default_factory=dict)
+    # a run on Dask workers: the scheduler, each worker's threads and memory limit, how the
+    # workers got the digits, and per stage each worker's peak resident bytes; None: one process
+    cluster: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = _plain(self)

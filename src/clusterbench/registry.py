@@ -67,7 +67,9 @@ class Pair:
 
     Columns: `cpu` (stock scikit-learn), `gpu` (cuML), `intelex` (scikit-learn-intelex's
     oneDAL estimator, where it has one; the stock one otherwise). The `gpu-accel` backend runs
-    the `cpu` column under cuml.accel."""
+    the `cpu` column under cuml.accel. On Dask workers (`--scheduler`): `dask` (dask-ml on CPU
+    workers) and `dask_gpu` (cuml.dask on dask-cuda workers); None where that library has no
+    distributed implementation, and the run is refused."""
 
     name: str
     cpu: Impl
@@ -80,6 +82,8 @@ class Pair:
     connected_affinity: bool = False  # cluster a connected kNN graph (affinity.py), not points
     noise_hint: str = ""  # what to change when every digit ends up as noise
     intelex: Impl | None = None  # None: scikit-learn-intelex has none; the stock one runs
+    dask: Impl | None = None  # on CPU Dask workers
+    dask_gpu: Impl | None = None  # on dask-cuda workers
 
     def on(self, column: str) -> Impl:
         """The implementation in `column`; where a column has none, the stock CPU one."""
@@ -143,6 +147,17 @@ def _hdbscan(p: Params) -> dict[str, Any]:
     return {"min_cluster_size": p.min_cluster_size, "cluster_selection_method": p.hdbscan_selection}
 
 
+def _dask_pca(p: Params) -> dict[str, Any]:
+    """dask-ml's exact PCA by tall-skinny QR: one QR per partition, then one of their R factors
+    (its randomized solver fails on scikit-learn 1.9's estimator tags with dask-ml 2025.1)."""
+    return {**_pca_seeded(p), "svd_solver": "tsqr"}
+
+
+def _dask_kmeans(p: Params) -> dict[str, Any]:
+    """dask-ml's k-means|| initialises once (it has no n_init restarts)."""
+    return {"n_clusters": p.n_clusters, "random_state": p.seed}
+
+
 def _cpu_parallel(kwargs: KwargsFn, **extra: Any) -> KwargsFn:
     """The CPU twin's keywords: the shared ones, n_jobs, and scikit-learn-only settings."""
     return lambda p: {**kwargs(p), "n_jobs": p.n_jobs, **extra}
@@ -157,6 +172,8 @@ STEPS: dict[str, Pair] = {
             Impl("cuml.decomposition.PCA", _pca),
             ("n_components",),
             intelex=Impl("sklearnex.decomposition.PCA", _pca_seeded),
+            dask=Impl("dask_ml.decomposition.PCA", _dask_pca),
+            dask_gpu=Impl("cuml.dask.decomposition.PCA", _pca),
         ),
         Pair(
             "knn",
@@ -164,6 +181,8 @@ STEPS: dict[str, Pair] = {
             Impl("cuml.neighbors.KNeighborsClassifier", _knn),
             ("knn",),
             intelex=Impl("sklearnex.neighbors.KNeighborsClassifier", _cpu_parallel(_knn)),
+            dask=Impl("clusterbench.partitioned_knn.KNeighborsClassifier", _knn),
+            dask_gpu=Impl("cuml.dask.neighbors.KNeighborsClassifier", _knn),
         ),
         Pair(
             "ari",
@@ -213,8 +232,10 @@ METHODS: dict[str, Pair] = {
             Impl("sklearn.cluster.KMeans", _kmeans),
             Impl("cuml.cluster.KMeans", _kmeans),
             ("n_clusters",),
-            "k-means, 10 initialisations",
+            "k-means, 10 initialisations (on Dask workers: dask-ml's k-means||, one)",
             intelex=Impl("sklearnex.cluster.KMeans", _kmeans),
+            dask=Impl("dask_ml.cluster.KMeans", _dask_kmeans),
+            dask_gpu=Impl("cuml.dask.cluster.KMeans", _kmeans),
         ),
         Pair(
             "spectral",
@@ -235,6 +256,7 @@ METHODS: dict[str, Pair] = {
             has_noise=True,
             noise_hint="a larger --eps or a smaller --min-samples",
             intelex=Impl("sklearnex.cluster.DBSCAN", _cpu_parallel(_dbscan)),
+            dask_gpu=Impl("cuml.dask.cluster.DBSCAN", _dbscan),  # dask-ml has no DBSCAN
         ),
         Pair(
             "umap-kmeans",

@@ -17,6 +17,7 @@ from clusterbench.data import (
     load_dataset,
     make_split,
 )
+from clusterbench.distributed.cluster import ClusterSpec
 from clusterbench.errors import ConfigError
 from clusterbench.metrics import clustering_scores, labelling_scores
 from clusterbench.params import DEFAULT_PCA, with_pca_for
@@ -42,6 +43,7 @@ class RunConfig:
     backend: str = "auto"
     repeat: int = 1
     expected_fingerprint: str | None = None  # e.g. the data a grid file was computed on
+    cluster: ClusterSpec | None = None  # None: in this process; else on Dask workers
 
 
 def _timed_fit_predict(model: ClusterThenLabel, split: Any) -> tuple[Any, StageTimes]:
@@ -101,6 +103,10 @@ def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
     The first run is the cold one, the others are warm; every run's memory is measured alike
     (the same overhead), and the record keeps the cold run's peaks per stage.
     """
+    if config.cluster is not None:
+        from clusterbench.distributed.runner import run_on_workers
+
+        return run_on_workers(config, log)
     config.params.check()
     check_options(config.dataset, config.data)
     backend = select_backend(config.backend)

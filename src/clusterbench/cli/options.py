@@ -29,6 +29,15 @@ def _method_help() -> str:
     return "; ".join(f"{m.name}: {m.description}" for m in METHODS.values())
 
 
+def _scheduler(text: str) -> str:
+    """`local`, or a scheduler address (scheme://host:port or host:port)."""
+    if text == "local" or "://" in text or (":" in text and text.rsplit(":", 1)[1].isdigit()):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"expected local or a scheduler address like tcp://host:8786, got {text!r}"
+    )
+
+
 # name -> (flags, add_argument keywords); a command takes them by name (and maybe a default).
 SHARED: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "dataset": (
@@ -101,6 +110,35 @@ SHARED: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         {"type": Path, "metavar": "PATH", "help": "write the versioned result record here"},
     ),
     "out": (("--out",), {"type": Path, "metavar": "DIR", "help": "directory for the output"}),
+    "scheduler": (
+        ("--scheduler",),
+        {
+            "type": _scheduler,
+            "metavar": "local|ADDRESS",
+            "help": "run on Dask workers: local starts a cluster here (CPU worker processes, or "
+            "one dask-cuda worker per GPU with --backend gpu); an address such as "
+            "tcp://host:8786 joins a running scheduler, whose workers need clusterbench "
+            "installed (kmeans; dbscan on GPU workers)",
+        },
+    ),
+    "scheduler_file": (
+        ("--scheduler-file",),
+        {
+            "type": Path,
+            "metavar": "FILE",
+            "help": "run on the Dask workers of the scheduler that wrote FILE "
+            "(dask scheduler --scheduler-file FILE)",
+        },
+    ),
+    "workers": (
+        ("--workers",),
+        {
+            "type": value_of(POSITIVE),
+            "metavar": "N",
+            "help": "with --scheduler local: worker processes (default: one per core, or per "
+            "GPU); with an existing scheduler: wait for N workers",
+        },
+    ),
     "quiet": (
         ("--quiet",),
         {"action": "store_true", "help": "no progress lines on stderr (errors still print)"},
@@ -172,6 +210,29 @@ def add_pipeline(parser: argparse.ArgumentParser, config: Any, method_help: str 
     group = parser.add_argument_group("pipeline (a method uses the options marked with its name)")
     add(group, "method", default=config.method, help=method_help)
     return group
+
+
+def add_cluster(parser: argparse.ArgumentParser) -> None:
+    """--scheduler / --scheduler-file and --workers: where a distributed run runs."""
+    group = parser.add_argument_group("Dask workers (beyond one process)")
+    where = group.add_mutually_exclusive_group()
+    add(where, "scheduler")
+    add(where, "scheduler_file")
+    add(group, "workers")
+
+
+def cluster_spec(args: argparse.Namespace) -> Any:
+    """The ClusterSpec of the parsed options; None for a run in this process."""
+    from clusterbench.distributed.cluster import ClusterSpec
+    from clusterbench.errors import ConfigError
+
+    if args.scheduler is None and args.scheduler_file is None:
+        if args.workers is not None:
+            raise ConfigError("--workers is for a run on Dask workers: add --scheduler local")
+        return None
+    if args.scheduler_file is not None and not args.scheduler_file.is_file():
+        raise ConfigError(f"--scheduler-file {args.scheduler_file}: no such file")
+    return ClusterSpec(args.scheduler, args.scheduler_file, args.workers)
 
 
 def data_options(args: argparse.Namespace) -> DataOptions:

@@ -34,6 +34,7 @@ def add_parser(sub: Any) -> None:
         "depend on (dataset, protocol, subsample, PCA, seed); an option given with another value "
         "is refused",
     )
+    options.add_cluster(p)
     o = p.add_argument_group("output")
     options.add(o, "json")
     options.add(o, "quiet")
@@ -44,7 +45,7 @@ def config(args: argparse.Namespace) -> RunConfig:
     """The library's RunConfig of the parsed options (and of a grid file, with --from-grid)."""
     from clusterbench.grid.summary import run_config_from_grid
 
-    run_config = options.run_config(args, repeat=args.repeat)
+    run_config = options.run_config(args, repeat=args.repeat, cluster=options.cluster_spec(args))
     if args.from_grid is None:
         return run_config
     names = {f.name for f in fields(RunConfig)} | set(Params.names())

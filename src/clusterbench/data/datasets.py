@@ -67,6 +67,16 @@ def _read_idx_set(directory: Path, verify: bool) -> dict[str, mnist.IdxArray]:
     return parsed
 
 
+def idx_fingerprint(parsed: dict[str, mnist.IdxArray]) -> str:
+    """The fingerprint of a four-file IDX dataset (mnist, idx)."""
+    return _fingerprint(*(p.sha256 for p in parsed.values()))
+
+
+def infimnist_fingerprint(recipe_fingerprint: str, n_train: int, test_sha256: str) -> str:
+    """The fingerprint of `n_train` generated digits of a recipe, with MNIST's test digits."""
+    return _fingerprint(recipe_fingerprint, str(n_train), test_sha256)
+
+
 def _from_idx_dir(name: str, directory: Path, verify: bool) -> Dataset:
     parsed = _read_idx_set(directory, verify)
     train_x, train_y, test_x, test_y = (parsed[f.stem] for f in mnist.MNIST_FILES)
@@ -78,7 +88,7 @@ def _from_idx_dir(name: str, directory: Path, verify: bool) -> Dataset:
         images=images,
         labels=labels,
         n_official_train=n_train,
-        fingerprint=_fingerprint(*(p.sha256 for p in parsed.values())),
+        fingerprint=idx_fingerprint(parsed),
         source=str(directory),
     )
 
@@ -191,7 +201,7 @@ def load_infimnist(options: DataOptions, log: Log) -> Dataset:
         images=images,
         labels=np.concatenate([train_labels, test_y.array.astype(np.int64)]),
         n_official_train=options.n_train,
-        fingerprint=_fingerprint(store.fingerprint, str(options.n_train), test_x.sha256),
+        fingerprint=infimnist_fingerprint(store.fingerprint, options.n_train, test_x.sha256),
         source=f"{store.images_path} (from {directory})",
     )
 

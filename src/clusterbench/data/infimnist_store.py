@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -135,12 +136,13 @@ class Store:
                 fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
-    def ensure(self, source_dir: Path, n: int, log: Log) -> np.ndarray:
-        """The first n digits, generating the missing ones (over Dask workers when many)."""
+    def ensure(self, source_dir: Path, n: int, log: Log, client: Any = None) -> np.ndarray:
+        """The first n digits, generating the missing ones (over Dask workers when many: those
+        of `client` if given, else a local cluster's)."""
         with self._locked(log):
-            return self._ensure(source_dir, n, log)
+            return self._ensure(source_dir, n, log, client)
 
-    def _ensure(self, source_dir: Path, n: int, log: Log) -> np.ndarray:
+    def _ensure(self, source_dir: Path, n: int, log: Log, client: Any) -> np.ndarray:
         done = self.n_done()
         if done >= n:
             log(f"infimnist: {n:,} digits from the cache {self.images_path}")
@@ -153,7 +155,7 @@ class Store:
         with progress_bar(n - done, "infimnist", "digit") as bar:
             finished: set[int] = set()
             prefix = done
-            for chunk_start, count in self._run(str(source_dir), rows, chunks):
+            for chunk_start, count in self._run(str(source_dir), rows, chunks, client):
                 bar.update(count)
                 finished.add(chunk_start)
                 while prefix in finished:  # advance the finished prefix, never past a gap
@@ -168,26 +170,38 @@ class Store:
         return self.read(n)
 
     def _run(
-        self, source_dir: str, rows: int, chunks: list[tuple[int, int]]
+        self, source_dir: str, rows: int, chunks: list[tuple[int, int]], client: Any
     ) -> Iterator[tuple[int, int]]:
         """Yield (chunk start, digits) as chunks finish: in this process when few are missing,
-        else on a local Dask cluster of one single-threaded worker process per core."""
+        else on `client`'s workers (they share this machine's disk), or on a local Dask cluster
+        of one single-threaded worker process per core."""
         path = str(self.images_path)
         if chunks[-1][1] - chunks[0][0] <= IN_PROCESS_MAX:
             for a, b in chunks:
                 yield a, fill_rows(source_dir, path, rows, a, b, self.recipe)
             return
-        from distributed import Client, as_completed
+        from distributed import Client
+
+        if client is not None:
+            yield from self._submit(client, source_dir, path, rows, chunks)
+            return
 
         from clusterbench.backends import Backend
         from clusterbench.registry import CLUSTERS, DaskOptions
 
         workers = min(len(chunks), os.cpu_count() or 1)
         cluster = Backend("infimnist generation").build(CLUSTERS["local"], DaskOptions(workers))
-        with cluster, Client(cluster) as client:
-            futures = {
-                client.submit(fill_rows, source_dir, path, rows, a, b, self.recipe, pure=False): a
-                for a, b in chunks
-            }
-            for future in as_completed(futures):
-                yield futures[future], future.result()
+        with cluster, Client(cluster) as own:
+            yield from self._submit(own, source_dir, path, rows, chunks)
+
+    def _submit(
+        self, client: Any, source_dir: str, path: str, rows: int, chunks: list[tuple[int, int]]
+    ) -> Iterator[tuple[int, int]]:
+        from distributed import as_completed
+
+        futures = {
+            client.submit(fill_rows, source_dir, path, rows, a, b, self.recipe, pure=False): a
+            for a, b in chunks
+        }
+        for future in as_completed(futures):
+            yield futures[future], future.result()
