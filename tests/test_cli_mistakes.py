@@ -207,6 +207,57 @@ MISTAKES = {
         2,
         ">= 0",
     ),
+    "scheduler-with-exact-spectral": (
+        ["run", "--method", "spectral", "--scheduler", "local", "--backend", "cpu"],
+        1,
+        "--method spectral has no distributed implementation on cpu workers (dask-ml has no "
+        "spectral); run it without --scheduler",
+    ),
+    "scheduler-with-umap": (
+        ["run", "--method", "umap-kmeans", "--scheduler", "local", "--backend", "cpu"],
+        1,
+        "its umap fit needs all digits in one process",
+    ),
+    "scheduler-with-dbscan-on-cpu-workers": (
+        ["run", "--method", "dbscan", "--scheduler", "local", "--backend", "cpu"],
+        1,
+        "dask-ml has no dbscan",
+    ),
+    "scheduler-with-intelex": (
+        ["run", "--method", "kmeans", "--scheduler", "local", "--backend", "cpu-intelex"],
+        1,
+        "--backend cpu-intelex runs in one process",
+    ),
+    "scheduler-with-digits": (
+        ["run", "--dataset", "digits", "--method", "kmeans", "--scheduler", "local"],
+        1,
+        "not digits",
+    ),
+    "scheduler-with-subsample": (
+        ["run", "--method", "kmeans", "--scheduler", "local", "--subsample", "1000"],
+        1,
+        "no --subsample",
+    ),
+    "workers-without-scheduler": (
+        ["run", "--method", "kmeans", "--workers", "2"],
+        1,
+        "--workers is for a run on Dask workers",
+    ),
+    "scheduler-not-an-address": (
+        ["run", "--method", "kmeans", "--scheduler", "nowhere"],
+        2,
+        "expected local or a scheduler address",
+    ),
+    "scheduler-and-scheduler-file": (
+        ["run", "--scheduler", "local", "--scheduler-file", "{file}"],
+        2,
+        "not allowed with argument",
+    ),
+    "scheduler-file-missing": (
+        ["run", "--method", "kmeans", "--scheduler-file", "{tmp}/none.json"],
+        1,
+        "none.json: no such file",
+    ),
 }
 
 

@@ -77,6 +77,19 @@ def predict(blocks: list[tuple[np.ndarray, np.ndarray]], queries: np.ndarray, k:
     return vote(merge_topk(answers, k)[1], n_clusters)
 
 
+def _shared(queries: np.ndarray) -> Any:
+    """The queries once for every block: sent to each worker ahead of the graph where a
+    distributed client is running (a 30 MB graph slows its scheduler), else one graph key."""
+    import dask
+
+    try:
+        from distributed import default_client
+
+        return default_client().scatter(queries, broadcast=True)
+    except (ImportError, ValueError):  # ValueError: no client, the local scheduler runs it
+        return dask.delayed(queries, pure=True)
+
+
 def predict_dask(
     train: Any,
     ids: Any,
@@ -94,7 +107,7 @@ def predict_dask(
     id_blocks = ids.to_delayed().ravel()
     if len(train_blocks) != len(id_blocks):
         raise ValueError("the digits and their ids must be chunked alike, by rows")
-    shared = dask.delayed(queries, pure=True)  # one copy in the graph, not one per block
+    shared = _shared(queries)
     answers = dask.persist(
         *(
             dask.delayed(block_topk, nout=2)(t, i, shared, k)

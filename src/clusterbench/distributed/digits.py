@@ -18,14 +18,8 @@ from typing import Any
 import numpy as np
 
 from clusterbench.data import infimnist, mnist
-from clusterbench.data.datasets import (
-    DataOptions,
-    check_options,
-    idx_fingerprint,
-    infimnist_fingerprint,
-)
+from clusterbench.data.datasets import DataOptions, idx_fingerprint, infimnist_fingerprint
 from clusterbench.data.infimnist_store import Store
-from clusterbench.errors import ConfigError
 
 Log = Callable[[str], None]
 CHUNK_ROWS = 100_000  # digits per partition: 78 MB as bytes, 313 MB as float32
@@ -72,17 +66,12 @@ def labels_of(train_labels: np.ndarray, start: int, stop: int) -> np.ndarray:
 def load_on_workers(
     dataset: str, options: DataOptions, client: Any, local: bool, log: Log, chunk: int = CHUNK_ROWS
 ) -> WorkerData:
-    """The canonical split of `dataset` with its training digits on the workers of `client`."""
+    """The canonical split of `dataset` (mnist or infimnist, its options checked) with its
+    training digits on the workers of `client`."""
     import dask
     import dask.array as da
     from distributed import wait
 
-    if dataset not in DATASETS:
-        raise ConfigError(
-            f"--scheduler runs on --dataset mnist or infimnist (digits the workers can make "
-            f"themselves), not {dataset}"
-        )
-    check_options(dataset, options)
     directory = mnist.locate(options.data_dir)
     parsed = mnist.read_idx_dir(directory, verify=True)
     train_x, train_y, test_x, test_y = (parsed[f.stem] for f in mnist.MNIST_FILES)

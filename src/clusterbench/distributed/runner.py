@@ -11,8 +11,9 @@ import numpy as np
 
 from clusterbench.backends import Backend, select_backend
 from clusterbench.data import Split
+from clusterbench.data.datasets import check_options
 from clusterbench.distributed.cluster import connect, workers
-from clusterbench.distributed.digits import load_on_workers
+from clusterbench.distributed.digits import DATASETS, load_on_workers
 from clusterbench.distributed.pipeline import DistributedClusterThenLabel
 from clusterbench.errors import BackendError, ConfigError
 from clusterbench.metrics import clustering_scores, labelling_scores
@@ -69,6 +70,12 @@ def run_on_workers(config: Any, log: Log) -> RunRecord:
             "--scheduler runs the canonical split on all training digits (no --protocol seed, "
             "no --subsample; --dataset infimnist --n-train N sets the size)"
         )
+    if config.dataset not in DATASETS:
+        raise ConfigError(
+            f"--scheduler runs on --dataset mnist or infimnist (digits the workers can make "
+            f"themselves), not {config.dataset}"
+        )
+    check_options(config.dataset, config.data)
     config.params.check()
     backend = select_backend(config.backend)
     check_distributable(config.method, backend)

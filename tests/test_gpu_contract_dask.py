@@ -1,0 +1,110 @@
+"""API contract of the pipeline on dask-cuda workers (the registry's `dask_gpu` column, cuML's
+`cuml.dask` estimators), checked without a GPU against the installed cuML, as for one process:
+- each column entry exists and takes its keywords, both itself and where it hands them on (a
+  `cuml.dask` estimator passes **kwargs to the single-GPU estimator of the same name);
+- a recording run of the distributed pipeline on CPU workers: every method and attribute it
+  uses on what the `dask` column built must exist on the `dask_gpu` twin.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from clusterbench.backends import Backend
+from clusterbench.data import DataOptions, load_dataset, make_split
+from clusterbench.distributed.pipeline import DistributedClusterThenLabel
+from clusterbench.registry import METHODS, STEPS, Pair, Params
+from tests.test_gpu_contract import _Recorder, assert_accepts, gpu_packages, resolve
+
+pytestmark = pytest.mark.usefixtures("gpu_packages")
+__all__ = ["gpu_packages"]  # the fixture, imported for its use above
+
+ON_DASK_GPU = {n: p for n, p in {**STEPS, **METHODS}.items() if p.dask_gpu is not None}
+ON_DASK = {n: p for n, p in {**STEPS, **METHODS}.items() if p.dask is not None}
+
+
+@pytest.mark.parametrize("name", list(ON_DASK_GPU))
+def test_the_dask_gpu_column_exists_with_its_keywords(name):
+    impl = ON_DASK_GPU[name].dask_gpu
+    assert impl.path.startswith("cuml.dask."), impl.path
+    keywords = set(impl.kwargs(Params()))
+    assert_accepts(impl.resolve(), keywords, impl.path)
+    single_gpu = impl.path.replace("cuml.dask.", "cuml.", 1)
+    assert_accepts(resolve(single_gpu), keywords, f"{single_gpu} (via {impl.path})")
+
+
+def test_every_distributed_cpu_step_has_a_gpu_twin_or_says_none():
+    assert set(ON_DASK) <= set(ON_DASK_GPU) | {"knn"}
+    assert {"pca", "knn", "kmeans", "dbscan"} <= set(ON_DASK_GPU)
+
+
+class _Forwarding(_Recorder):
+    """A recorder that also records attributes read, and sets attributes on its target."""
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if not callable(value):
+            self._log[name] |= set()
+        return super().__getattr__(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._target, name, value)
+
+
+class RecordingDaskBackend(Backend):
+    def __init__(self) -> None:
+        super().__init__("recording")
+        self.calls: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+
+    def build_on_workers(self, pair: Pair, params: Params) -> Any:
+        return _Forwarding(super().build_on_workers(pair, params), self.calls[pair.name])
+
+
+@pytest.fixture(scope="module")
+def recorded_calls(mnist_dir) -> dict[str, dict[str, set[str]]]:
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    split = make_split(load_dataset("mnist", DataOptions(mnist_dir)), "canonical", 137, 2000)
+    backend = RecordingDaskBackend()
+    local = LocalCluster(n_workers=1, processes=False, dashboard_address=":0")
+    with local, Client(local) as client:
+        X = da.from_array(split.X_train, chunks=(500, split.X_train.shape[1]))
+        y = da.from_array(split.y_train, chunks=500)
+        for space in ("pixels", "pca"):
+            params = Params(n_components=20, knn_space=space)
+            model = DistributedClusterThenLabel("kmeans", params, backend, client)
+            model.fit(X, y).predict(split.X_test)
+    return backend.calls
+
+
+def test_the_recording_run_saw_the_distributed_steps(recorded_calls):
+    assert set(recorded_calls) == {"pca", "kmeans", "knn"}
+    assert {"fit", "transform"} <= set(recorded_calls["pca"])
+    assert {"fit", "predict"} <= set(recorded_calls["knn"])
+
+
+@pytest.mark.parametrize("name", ["pca", "kmeans", "knn"])
+def test_the_gpu_twin_has_what_the_distributed_pipeline_uses(recorded_calls, name):
+    twin = ON_DASK_GPU[name].dask_gpu
+    target = twin.resolve()
+    for member_name, keywords in recorded_calls[name].items():
+        if member_name in ("fit", "labels_") and hasattr(target, "fit_predict"):
+            continue  # the pipeline calls fit_predict where there is one (cuml.dask's)
+        if member_name in ("mean_", "on_persisted"):
+            continue  # read only where present (hasattr/getattr with a default)
+        member = getattr(target, member_name, None)
+        assert member is not None, f"{twin.path} has no {member_name}"
+        if callable(member):
+            assert_accepts(member, keywords, f"{twin.path}.{member_name}")
+
+
+def test_the_clusterings_on_dask_gpu_workers_have_fit_predict():
+    for name in ("kmeans", "dbscan"):
+        assert callable(getattr(METHODS[name].dask_gpu.resolve(), "fit_predict", None)), name
