@@ -151,8 +151,8 @@ MISTAKES = {
     ),
     "grid-scheduler-and-file": (
         [*GRID, "--scheduler", "tcp://10.0.0.5:8786", "--scheduler-file", "{file}"],
-        1,
-        "not both",
+        2,
+        "not allowed with argument --scheduler",
     ),
     "grid-workers-of-a-remote-scheduler": (
         [*GRID, "--scheduler", "tcp://10.0.0.5:8786", "--workers", "2"],
@@ -238,6 +238,11 @@ MISTAKES = {
         1,
         "no --subsample",
     ),
+    "workers-of-a-running-scheduler": (
+        ["run", "--method", "kmeans", "--scheduler", "tcp://10.0.0.5:8786", "--workers", "2"],
+        1,
+        "--workers sizes a local cluster",
+    ),
     "workers-without-scheduler": (
         ["run", "--method", "kmeans", "--workers", "2"],
         1,
@@ -256,7 +261,7 @@ MISTAKES = {
     "scheduler-file-missing": (
         ["run", "--method", "kmeans", "--scheduler-file", "{tmp}/none.json"],
         1,
-        "none.json: no such file",
+        "none.json: file not found",
     ),
 }
 

@@ -4,6 +4,7 @@ they were fitted on, statuses and reasons, plots and CSV rows."""
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 
 import pytest
 
@@ -89,3 +90,40 @@ def test_compare_scale_cases_size_by_size(tmp_path, capsys):
     pc = write_record(c, tmp_path / "c.json")
     assert main(["compare", str(pa), str(pc)]) == 1
     assert "no score in common" in capsys.readouterr().err  # never a vacuous pass
+
+
+def worker_point(n: int, workers: int, scalings: list[str], seconds: float) -> ScalePoint:
+    stages = {"pca": seconds / 2, "cluster": seconds / 4, "label": 0.01, "knn": seconds / 4 - 0.01}
+    runs = [StageTimes(stages, seconds)]
+    peaks = {s: {f"tcp://w{i}": (i + 1) * 2**30 for i in range(workers)} for s in stages}
+    return ScalePoint(n, "measured", None, "fp", 10_000, 1.0, runs, {}, {"test_accuracy": 0.6},
+                      workers, scalings, peaks)  # fmt: skip
+
+
+def test_the_report_shows_strong_and_weak_scaling_against_the_first_worker_count(tmp_path):
+    suite = scale_suite()
+    record = suite.cases[0].record
+    workers = [
+        worker_point(60_000, 1, ["strong", "weak"], 100.0),
+        worker_point(120_000, 2, ["weak"], 125.0),  # efficiency 0.80
+        worker_point(60_000, 2, ["strong"], 62.5),  # speedup 1.60, efficiency 0.80
+    ]
+    with_workers = replace(record, worker_points=workers, worker_basis="fresh workers")
+    suite.cases[0] = SuiteCase("kmeans", with_workers)
+    path = write_record(suite, tmp_path / "scale.json")
+    out = tmp_path / "report"
+    assert main(["report", str(path), "--out", str(out)]) == 0
+    readme = (out / "README.md").read_text()
+    assert "On Dask workers; basis: fresh workers." in readme
+    rows = [line for line in readme.splitlines() if line.startswith(("| strong", "| weak"))]
+    assert len(rows) == 4  # the 1-worker point of 60,000 is in both series
+    strong2 = next(r for r in rows if r.startswith("| strong | 60,000 | 2 "))
+    assert "1.60x (efficiency 0.80)" in strong2 and "| 2.00 |" in strong2  # worker w1: 2 GiB
+    weak2 = next(r for r in rows if r.startswith("| weak | 120,000 | 2 "))
+    assert "| 0.80 |" in weak2
+    strong1 = next(r for r in rows if r.startswith("| strong | 60,000 | 1 "))
+    assert strong1.split(" | ")[-2] != ""  # the one-process point at 60,000 beside it
+    assert (out / "scale-workers-box-scale-kmeans-cpu.png").stat().st_size > 5_000
+    with (out / "results.csv").open() as f:
+        worker_rows = [r for r in csv.DictReader(f) if r.get("workers")]
+    assert sorted(r["workers"] for r in worker_rows) == ["1", "2", "2"]

@@ -100,3 +100,42 @@ def test_a_size_whose_process_dies_is_recorded_and_the_suite_goes_on(monkeypatch
     record = scale.run_scale(case, DataOptions(), "cpu", 1, lambda message: None)
     assert [p.status for p in record.points] == ["failed", "skipped"]
     assert "out of memory?" in record.points[0].reason
+
+
+WORKERS_SUITE = """
+repeat = 1
+[[case]]
+kind = "scale"
+name = "kmeans-workers"
+method = "kmeans"
+sizes = [200]
+budget_s = 1000
+params = { n_components = 20, knn_space = "pca" }
+strong_n = 4000
+weak_n_per_worker = 2000
+worker_counts = [1, 2]
+"""
+
+
+@pytest.mark.mnist
+def test_with_a_local_scheduler_a_scale_case_adds_its_worker_points(
+    tmp_path, mnist_dir, infimnist_cache
+):
+    path = tmp_path / "growth.toml"
+    path.write_text(WORKERS_SUITE)
+    argv = ["bench", "--suite", str(path), "--backend", "cpu", "--data-dir", str(mnist_dir)]
+    assert main([*argv, "--scheduler", "local", "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    (written,) = (tmp_path / "out").glob("*-cpu-growth.json")
+    record = load_record(written).case("kmeans-workers")
+    assert [p.n_train for p in record.points] == [200]  # the one-process growth, as before
+    points = [(p.workers, p.n_train, p.scalings, p.status) for p in record.worker_points]
+    assert points == [
+        (1, 2000, ["weak"], "measured"),
+        (1, 4000, ["strong"], "measured"),
+        (2, 4000, ["strong", "weak"], "measured"),
+    ]
+    for p in record.worker_points:
+        assert set(p.runs[0].stages) == {"pca", "cluster", "label", "knn"}
+        assert len(p.worker_peak_bytes["cluster"]) == p.workers  # each worker's own peak
+        assert p.metrics["test_accuracy"] > 0.3
+    assert "worker processes" in record.worker_basis

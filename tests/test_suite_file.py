@@ -21,7 +21,7 @@ KMEANS = '[[case]]\nkind = "pipeline"\nname = "kmeans"\nmethod = "kmeans"\n'
 
 
 def test_the_shipped_suites_are_files_with_their_cases():
-    assert set(shipped()) == {"quick", "full", "scale"}
+    assert set(shipped()) == {"quick", "full", "scale", "workers"}
     quick, full, scale = (load_suite(n) for n in ("quick", "full", "scale"))
     assert quick.repeat == full.repeat == 3 and scale.repeat == 1
     assert [c.name for c in quick.cases] == [c.name for c in full.cases]
@@ -33,6 +33,12 @@ def test_the_shipped_suites_are_files_with_their_cases():
     assert [c.name for c in scale.cases] == ["kmeans", "spectral", "dbscan", "umap-kmeans"]
     assert all(isinstance(c, ScaleCase) for c in scale.cases)
     assert scale.cases[0].sizes == (15_000, 30_000, 60_000, 120_000, 250_000, 500_000, 1_000_000)
+    (workers,) = load_suite("workers").cases
+    assert workers.worker_points == [
+        (1, 500_000, ("weak",)),
+        (1, 1_000_000, ("strong",)),
+        (2, 1_000_000, ("strong", "weak")),
+    ]
 
 
 def test_a_suite_file_of_ones_own(tmp_path):
@@ -83,6 +89,16 @@ MISTAKES = {
         "budget_s 0",
     ),
     "not-toml": ("repeat = \n", "not valid TOML"),
+    "worker-points-of-a-one-process-method": (
+        '[[case]]\nkind = "scale"\nname = "s"\nmethod = "spectral"\nsizes = [100]\n'
+        "budget_s = 10\nstrong_n = 1000\n",
+        "spectral has no implementation on CPU Dask workers",
+    ),
+    "worker-counts-not-increasing": (
+        '[[case]]\nkind = "scale"\nname = "s"\nmethod = "kmeans"\nsizes = [100]\n'
+        "budget_s = 10\nstrong_n = 1000\nworker_counts = [2, 1]\n",
+        "worker_counts: expected increasing counts",
+    ),
 }
 
 
@@ -115,3 +131,11 @@ def test_a_user_file_may_not_take_a_shipped_suite_name(tmp_path):
 def test_a_bool_is_not_a_number():
     with pytest.raises(ConfigError, match="repeat: expected an integer, got True"):
         parse_suite({"repeat": True, "case": []}, "x", "x.toml")
+
+
+def test_with_a_scheduler_a_suite_refuses_cases_that_run_in_one_process(tmp_path, capsys):
+    out = tmp_path / "o"
+    code = main(["bench", "--suite", "quick", "--scheduler", "local", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and "on Dask workers a pipeline case runs the canonical split" in err[-1]
+    assert not out.exists() or not any(out.iterdir())

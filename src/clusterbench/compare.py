@@ -209,6 +209,15 @@ def _scale(c: Comparison, case: str, a: ScaleRecord, b: ScaleRecord, tol: Tolera
         c.lines.append(f"{case:<14} N={n:,} measured in {side} only (budget or memory)")
     if not set(pa) & set(pb):
         c.problems.append(f"{case}: no training-set size measured in both")
+    wa = {(p.workers, p.n_train): p for p in a.worker_points if p.measured}
+    wb = {(p.workers, p.n_train): p for p in b.worker_points if p.measured}
+    for w, n in sorted(set(wa) & set(wb)):
+        acc_a, acc_b = (p.metrics.get("test_accuracy") for p in (wa[w, n], wb[w, n]))
+        c.same(case, f"data at N={n:,} on {w} workers", wa[w, n].fingerprint, wb[w, n].fingerprint)
+        c.score(case, f"N={n:,} on {w} workers test_accuracy", acc_a, acc_b, accuracy)
+    for w, n in sorted(set(wa) ^ set(wb)):
+        side = "A" if (w, n) in wa else "B"
+        c.lines.append(f"{case:<14} N={n:,} on {w} workers measured in {side} only")
 
 
 CASES: dict[type, Callable[..., None]] = {

@@ -271,6 +271,9 @@ class ScalePoint:
     runs: list[StageTimes] = field(default_factory=list)  # each fit+predict at this size
     memory: dict[str, dict[str, int]] = field(default_factory=dict)  # the first run's peaks
     metrics: dict[str, Any] = field(default_factory=dict)
+    workers: int | None = None  # on Dask workers (None: one process)
+    scalings: list[str] = field(default_factory=list)  # "strong", "weak": the series it is in
+    worker_peak_bytes: dict[str, dict[str, int]] = field(default_factory=dict)  # stage: worker
 
     STATUSES: ClassVar[tuple[str, ...]] = ("measured", "over budget", "skipped", "failed")
 
@@ -302,16 +305,21 @@ class ScaleRecord:
     points: list[ScalePoint]
     environment: Environment | None = None
     created: str = field(default_factory=now_iso)
+    worker_points: list[ScalePoint] = field(default_factory=list)  # strong and weak scaling
+    worker_basis: str | None = None  # what a worker point's seconds include
 
     def to_json(self) -> dict[str, Any]:
         return _plain(self)
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ScaleRecord:
-        points = [
-            ScalePoint(**{**p, "runs": [StageTimes(**r) for r in p["runs"]]}) for p in d["points"]
-        ]
-        return _build(cls, d, points=points)
+        def points(key: str) -> list[ScalePoint]:
+            return [
+                ScalePoint(**{**p, "runs": [StageTimes(**r) for r in p["runs"]]})
+                for p in d.get(key, [])
+            ]
+
+        return _build(cls, d, points=points("points"), worker_points=points("worker_points"))
 
 
 CaseRecord = RunRecord | BudgetRecord | GridRecord | ScaleRecord

@@ -80,6 +80,85 @@ def exponents_table(record: ScaleRecord) -> list[str]:
     return table(["what", "exponent", "fitted on N", "range", "note"], rows)
 
 
+def worker_peak_bytes(point: ScalePoint) -> int:
+    """The largest peak resident set of any one worker in any stage."""
+    return max((b for stage in point.worker_peak_bytes.values() for b in stage.values()), default=0)
+
+
+def series(record: ScaleRecord, scaling: str) -> list[ScalePoint]:
+    """The worker points of one scaling series, by worker count."""
+    return sorted((p for p in record.worker_points if scaling in p.scalings),
+                  key=lambda p: p.workers or 0)  # fmt: skip
+
+
+def workers_table(record: ScaleRecord) -> list[str]:
+    """Strong and weak scaling: seconds per stage, the speedup or efficiency against the
+    series' first worker count, each worker's peak memory; the one-process point at the same
+    size where the case measured one."""
+    one_process = {p.n_train: p for p in record.points if p.measured}
+    stages = list(dict.fromkeys(s for p in record.worker_points if p.measured
+                                for s in p.runs[0].stages))  # fmt: skip
+    rows = []
+    for scaling, measure in (("strong", "speedup"), ("weak", "efficiency")):
+        points = series(record, scaling)
+        base = next((p for p in points if p.measured), None)
+        for p in points:
+            if not p.measured or base is None:
+                rows.append([scaling, f"{p.n_train:,}", str(p.workers), p.status]
+                            + [""] * (len(stages) + 4) + [p.reason or ""])  # fmt: skip
+                continue
+            secs, first = stage_seconds(p), stage_seconds(base)["total"]
+            ratio = first / secs["total"]
+            if measure == "speedup":
+                gain = f"{ratio:.2f}x (efficiency {ratio * base.workers / p.workers:.2f})"
+            else:
+                gain = f"{ratio:.2f}"
+            reference = one_process.get(p.n_train)
+            alone = num(stage_seconds(reference)["total"]) if reference else ""
+            rows.append([scaling, f"{p.n_train:,}", str(p.workers), p.status,
+                         *(num(secs.get(s)) for s in stages), num(secs["total"]), gain,
+                         f"{worker_peak_bytes(p) / 2**30:.2f}", alone,
+                         num(p.metrics.get("test_accuracy"))])  # fmt: skip
+    header = ["scaling", "training digits", "workers", "status", *(f"{s} s" for s in stages)]
+    header += ["total s", "speedup / efficiency", "peak GiB per worker", "one process, total s"]
+    return table([*header, "test accuracy"], rows)
+
+
+def plot_workers(record: ScaleRecord, title: str, path: Path) -> bool:
+    """Seconds per stage against workers, strong and weak scaling side by side."""
+    from clusterbench.report_plots import _pyplot
+
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    drawn = False
+    for axis, scaling in zip(axes, ("strong", "weak"), strict=True):
+        points = [p for p in series(record, scaling) if p.measured]
+        if not points:
+            axis.set_visible(False)
+            continue
+        drawn = True
+        workers = [p.workers for p in points]
+        times = [stage_seconds(p) for p in points]
+        for key in times[0]:
+            axis.plot(workers, [t.get(key, 0) for t in times], marker="o", label=key,
+                      lw=2.5 if key in _WHOLE else 1)  # fmt: skip
+        sizes = ", ".join(f"{p.n_train:,}" for p in points)
+        what = "fixed N" if scaling == "strong" else "fixed N per worker"
+        axis.set_title(f"{scaling} scaling ({what}: {sizes} digits)", fontsize=9)
+        axis.set_xticks(workers)
+        axis.set_xlabel("Dask workers (one thread each)")
+        axis.set_ylabel("seconds")
+        axis.legend(fontsize=8)
+        axis.grid(True, alpha=0.3)
+    if drawn:
+        fig.suptitle(title)
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return drawn
+
+
 def scale_section(
     host: str, suites: list[SuiteRecord], out_dir: Path
 ) -> tuple[list[str], list[Path]]:
@@ -105,6 +184,13 @@ def scale_section(
         if plot_scale(record, f"{name} on {record.backend} ({host})", path):
             pngs.append(path)
             md += ["", f"![{path.stem}]({path.name})"]
+        if record.worker_points:
+            md += ["", f"On Dask workers; basis: {record.worker_basis}.", ""]
+            md += workers_table(record)
+            path = out_dir / f"scale-workers-{host}-{suite.suite}-{name}-{record.backend}.png"
+            if plot_workers(record, f"{name} on Dask workers ({host})", path):
+                pngs.append(path)
+                md += ["", f"![{path.stem}]({path.name})"]
     return md, pngs
 
 
@@ -151,9 +237,12 @@ def csv_rows(suites: list[SuiteRecord], base: dict[str, Any]) -> list[dict[str, 
     """One row per scale point: median seconds per stage and peak bytes."""
     rows = []
     for suite, name, record in scale_cases(suites):
-        for p in record.points:
+        for p in [*record.points, *record.worker_points]:
             row = {**base, "suite": suite.suite, "case": name, "backend": record.backend}
             row |= {"basis": "scale", "n_train": p.n_train, "status": p.status}
+            if p.workers is not None:
+                row |= {"workers": p.workers, "scaling": "+".join(p.scalings)}
+                row |= {"basis": "scale on Dask workers", "worker_peak_bytes": worker_peak_bytes(p)}
             if p.measured:
                 row |= {"runs": len(p.runs)}
                 row |= {f"{s}_s": v for s, v in stage_seconds(p).items()}

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from clusterbench.data import DataOptions
+from clusterbench.distributed.cluster import ClusterSpec
 from clusterbench.errors import ConfigError
 from clusterbench.outputs import check_directory
 from clusterbench.record import (
@@ -27,12 +28,20 @@ from clusterbench.record import (
     Environment,
     GridRecord,
     RunRecord,
+    ScaleRecord,
     SuiteCase,
     SuiteRecord,
     now_iso,
     write_record,
 )
-from clusterbench.suite_file import BudgetCase, Case, GridCase, PipelineCase, load_suite
+from clusterbench.suite_file import (
+    BudgetCase,
+    Case,
+    GridCase,
+    PipelineCase,
+    ScaleCase,
+    load_suite,
+)
 
 Log = Callable[[str], None]
 
@@ -43,7 +52,12 @@ def _shared(record: CaseRecord) -> CaseRecord:
 
 
 def _pipeline_case(
-    case: PipelineCase, data: DataOptions, backend: str, repeat: int, log: Log
+    case: PipelineCase,
+    data: DataOptions,
+    backend: str,
+    repeat: int,
+    log: Log,
+    cluster: ClusterSpec | None,
 ) -> RunRecord:
     from clusterbench.runner import RunConfig, run
 
@@ -57,6 +71,7 @@ def _pipeline_case(
             params=case.params,
             backend=backend,
             repeat=min(repeat, case.max_repeat or repeat),
+            cluster=cluster,
         ),
         log=log,
     )
@@ -102,25 +117,71 @@ class SuiteConfig:
     backends: tuple[str, ...] = ("auto",)  # several: alternated case by case
     repeat: int | None = None  # runs per pipeline case and scale point; None: the suite's own
     out: Path = Path("results")
+    cluster: ClusterSpec | None = None  # pipeline cases and scale cases' worker points on Dask
+
+
+def _scale_case(
+    case: ScaleCase,
+    config: SuiteConfig,
+    backend: str,
+    repeat: int,
+    log: Log,
+    checkpoint: Callable[[CaseRecord], None],
+) -> ScaleRecord:
+    """The case's sizes in one process each; with a scheduler, then its worker points."""
+    from clusterbench.scale import run_scale
+    from clusterbench.scale_workers import BASIS, run_worker_points
+
+    record = run_scale(case, config.data, backend, repeat, log, checkpoint)
+    if config.cluster is None or not case.worker_points:
+        return record
+    record = replace(record, worker_basis=BASIS)
+
+    def partial(points: list) -> None:
+        checkpoint(replace(record, worker_points=list(points)))
+
+    points = run_worker_points(case, config.data, backend, repeat, log, partial)
+    return replace(record, worker_points=points)
 
 
 def _run_case(
     case: Case,
-    data: DataOptions,
+    config: SuiteConfig,
     backend: str,
     repeat: int,
     log: Log,
     checkpoint: Callable[[CaseRecord], None],
 ) -> CaseRecord:
     if isinstance(case, PipelineCase):
-        return _pipeline_case(case, data, backend, repeat, log)
+        return _pipeline_case(case, config.data, backend, repeat, log, config.cluster)
     if isinstance(case, BudgetCase):
-        return _budget_case(case, data, backend, log)
+        return _budget_case(case, config.data, backend, log)
     if isinstance(case, GridCase):
-        return _grid_case(case, data, backend, log)
-    from clusterbench.scale import run_scale
+        return _grid_case(case, config.data, backend, log)
+    return _scale_case(case, config, backend, repeat, log, checkpoint)
 
-    return run_scale(case, data, backend, repeat, log, checkpoint)
+
+def check_on_workers(cases: tuple[Case, ...], cluster: ClusterSpec | None) -> None:
+    """With a scheduler: refuse, before any work, a case that cannot use it."""
+    if cluster is None:
+        return
+    for case in cases:
+        if isinstance(case, ScaleCase):
+            if case.worker_points and not cluster.is_local:
+                raise ConfigError(
+                    f"case {case.name}: its worker points start clusters of 1, 2, ... workers: "
+                    "use --scheduler local"
+                )
+        elif not isinstance(case, PipelineCase):
+            raise ConfigError(
+                f"case {case.name}: a {type(case).__name__.removesuffix('Case').lower()} case "
+                "runs in one process; with --scheduler a suite holds pipeline and scale cases"
+            )
+        elif case.subsample is not None or case.protocol not in (None, "canonical"):
+            raise ConfigError(
+                f"case {case.name}: on Dask workers a pipeline case runs the canonical split "
+                "on all digits (no subsample, protocol canonical)"
+            )
 
 
 def run_suite(config: SuiteConfig, log: Log) -> list[Path]:
@@ -141,6 +202,7 @@ def run_suite(config: SuiteConfig, log: Log) -> list[Path]:
             "--backends: gpu-accel patches scikit-learn for the whole process; run it in a "
             "bench of its own"
         )
+    check_on_workers(suite.cases, config.cluster)
     check_directory(config.out, "--out")
     chosen = [select_backend(b) for b in config.backends]  # fail early, once, with the reason
     names = [b.name for b in chosen]
@@ -174,7 +236,7 @@ def run_suite(config: SuiteConfig, log: Log) -> list[Path]:
             def checkpoint(partial: CaseRecord, name: str = name, case: Case = case) -> None:
                 write(name, [*done[name], SuiteCase(case.name, _shared(partial))])
 
-            record = _run_case(case, config.data, name, repeat, log, checkpoint)
+            record = _run_case(case, config, name, repeat, log, checkpoint)
             done[name].append(SuiteCase(case.name, _shared(record)))
             write(name, done[name])
     return [paths[name] for name in names]

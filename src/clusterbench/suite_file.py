@@ -71,13 +71,30 @@ class BudgetCase:
 
 @dataclass(frozen=True)
 class ScaleCase:
-    """One method on InfiMNIST training sets of growing size, until a point exceeds `budget_s`."""
+    """One method on InfiMNIST training sets of growing size, until a point exceeds `budget_s`.
+
+    With `bench --scheduler local`, also on Dask workers: each of `worker_counts` at `strong_n`
+    digits (strong scaling) and at `weak_n_per_worker` digits per worker (weak scaling)."""
 
     name: str
     method: str
     sizes: tuple[int, ...]
     budget_s: float
     params: Params = field(default_factory=Params)
+    strong_n: int | None = None
+    weak_n_per_worker: int | None = None
+    worker_counts: tuple[int, ...] = (1, 2)
+
+    @property
+    def worker_points(self) -> list[tuple[int, int, tuple[str, ...]]]:
+        """(workers, training digits, the scalings it belongs to), each pair once."""
+        points: dict[tuple[int, int], list[str]] = {}
+        for w in self.worker_counts:
+            if self.strong_n is not None:
+                points.setdefault((w, self.strong_n), []).append("strong")
+            if self.weak_n_per_worker is not None:
+                points.setdefault((w, w * self.weak_n_per_worker), []).append("weak")
+        return [(w, n, tuple(kinds)) for (w, n), kinds in sorted(points.items())]
 
 
 Case = PipelineCase | GridCase | BudgetCase | ScaleCase
@@ -267,3 +284,18 @@ def _check(case: Case, where: str) -> None:
             raise ConfigError(f"{where}: sizes: expected increasing sizes, got {list(case.sizes)}")
         if case.sizes[0] < MIN_SUBSAMPLE or case.sizes[-1] > MAX_GENERATED:
             raise ConfigError(f"{where}: sizes: use {MIN_SUBSAMPLE} to {MAX_GENERATED:,} digits")
+        if (
+            list(case.worker_counts) != sorted(set(case.worker_counts))
+            or min(case.worker_counts) < 1
+        ):
+            raise ConfigError(f"{where}: worker_counts: expected increasing counts >= 1")
+        for key in ("strong_n", "weak_n_per_worker"):
+            n = getattr(case, key)
+            if n is not None and not MIN_SUBSAMPLE <= n * max(case.worker_counts) <= MAX_GENERATED:
+                raise ConfigError(f"{where}: {key}: use {MIN_SUBSAMPLE} to {MAX_GENERATED:,}")
+        row = METHODS[case.method]
+        if case.worker_points and (row.dask is None or row.embedding is not None):
+            raise ConfigError(
+                f"{where}: strong_n/weak_n_per_worker: {case.method} has no implementation on "
+                "CPU Dask workers"
+            )

@@ -47,6 +47,12 @@ def add_parser(sub: Any) -> None:
     options.add(p, "data_dir")
     options.add(p, "out", default=DEFAULTS.out, help="made if missing")
     options.add(p, "quiet")
+    options.add_cluster(
+        p,
+        None,
+        "runs the suite's pipeline cases on Dask workers, and with local its scale "
+        "cases' strong and weak scaling points (strong_n, weak_n_per_worker)",
+    )
     p.set_defaults(handler=handle)
 
 
@@ -62,7 +68,14 @@ def _backends(text: str) -> list[str]:
 
 def config(args: argparse.Namespace) -> SuiteConfig:
     backends = tuple(args.backends) if args.backends else (args.backend,)
-    return SuiteConfig(args.suite, DataOptions(args.data_dir), backends, args.repeat, args.out)
+    return SuiteConfig(
+        args.suite,
+        DataOptions(args.data_dir),
+        backends,
+        args.repeat,
+        args.out,
+        options.cluster_spec(args),
+    )
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -56,23 +56,7 @@ def add_parser(sub: Any) -> None:
         "or cuML, swept on the host), labels identical to DBSCAN's; loop: one DBSCAN fit per "
         "configuration, as the study did",
     )
-    d = p.add_argument_group("dask")
-    d.add_argument(
-        "--scheduler",
-        default=DEFAULTS.scheduler,
-        metavar="local|ADDRESS",
-        help="local: start a cluster on this machine; or a running scheduler's address, e.g. "
-        "tcp://10.0.0.5:8786",
-    )
-    d.add_argument(
-        "--scheduler-file", type=Path, metavar="F", help="the running scheduler of this file"
-    )
-    d.add_argument(
-        "--workers",
-        type=value_of(POSITIVE),
-        metavar="N",
-        help="local workers (default: the cores / --threads-per-worker; on the GPU one per device)",
-    )
+    d = options.add_cluster(p, DEFAULTS.scheduler, "where the grid's tasks run")
     d.add_argument(
         "--threads-per-worker",
         type=value_of(POSITIVE),

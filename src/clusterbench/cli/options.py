@@ -115,10 +115,9 @@ SHARED: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         {
             "type": _scheduler,
             "metavar": "local|ADDRESS",
-            "help": "run on Dask workers: local starts a cluster here (CPU worker processes, or "
-            "one dask-cuda worker per GPU with --backend gpu); an address such as "
-            "tcp://host:8786 joins a running scheduler, whose workers need clusterbench "
-            "installed (kmeans; dbscan on GPU workers)",
+            "help": "local starts a Dask cluster on this machine (CPU worker processes, or one "
+            "dask-cuda worker per GPU with --backend gpu); an address such as tcp://host:8786 "
+            "uses a running scheduler, whose workers need clusterbench installed",
         },
     ),
     "scheduler_file": (
@@ -126,7 +125,7 @@ SHARED: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         {
             "type": Path,
             "metavar": "FILE",
-            "help": "run on the Dask workers of the scheduler that wrote FILE "
+            "help": "use the running scheduler that wrote FILE "
             "(dask scheduler --scheduler-file FILE)",
         },
     ),
@@ -135,8 +134,8 @@ SHARED: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         {
             "type": value_of(POSITIVE),
             "metavar": "N",
-            "help": "with --scheduler local: worker processes (default: one per core, or per "
-            "GPU); with an existing scheduler: wait for N workers",
+            "help": "workers of a local cluster (default: one per core / threads per worker; "
+            "on the GPU one per device); a running scheduler has its own",
         },
     ),
     "quiet": (
@@ -212,13 +211,15 @@ def add_pipeline(parser: argparse.ArgumentParser, config: Any, method_help: str 
     return group
 
 
-def add_cluster(parser: argparse.ArgumentParser) -> None:
-    """--scheduler / --scheduler-file and --workers: where a distributed run runs."""
-    group = parser.add_argument_group("Dask workers (beyond one process)")
+def add_cluster(parser: argparse.ArgumentParser, scheduler: str | None, what: str) -> Any:
+    """--scheduler / --scheduler-file and --workers: where Dask work runs (`scheduler`: the
+    default; None: in this process unless given; `what` runs there). Returns the group."""
+    group = parser.add_argument_group("Dask workers")
     where = group.add_mutually_exclusive_group()
-    add(where, "scheduler")
+    add(where, "scheduler", default=scheduler, help=what)
     add(where, "scheduler_file")
     add(group, "workers")
+    return group
 
 
 def cluster_spec(args: argparse.Namespace) -> Any:
@@ -230,9 +231,9 @@ def cluster_spec(args: argparse.Namespace) -> Any:
         if args.workers is not None:
             raise ConfigError("--workers is for a run on Dask workers: add --scheduler local")
         return None
-    if args.scheduler_file is not None and not args.scheduler_file.is_file():
-        raise ConfigError(f"--scheduler-file {args.scheduler_file}: no such file")
-    return ClusterSpec(args.scheduler, args.scheduler_file, args.workers)
+    spec = ClusterSpec(args.scheduler, args.scheduler_file, args.workers)
+    spec.check()
+    return spec
 
 
 def data_options(args: argparse.Namespace) -> DataOptions:

@@ -34,7 +34,12 @@ def add_parser(sub: Any) -> None:
         "depend on (dataset, protocol, subsample, PCA, seed); an option given with another value "
         "is refused",
     )
-    options.add_cluster(p)
+    options.add_cluster(
+        p,
+        None,
+        "runs the pipeline on Dask workers instead of in this process (kmeans; dbscan "
+        "on GPU workers)",
+    )
     o = p.add_argument_group("output")
     options.add(o, "json")
     options.add(o, "quiet")

@@ -3,12 +3,14 @@ address or a scheduler file), and what each worker's memory peaked at."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clusterbench import files
 from clusterbench.backends import Backend
 from clusterbench.errors import ConfigError
 from clusterbench.memory import peak_rss, reset_peak_rss
@@ -18,11 +20,36 @@ Log = Callable[[str], None]
 CONNECT_TIMEOUT_S = 30
 
 
+def check_scheduler_file(path: Path) -> None:
+    """A scheduler file is JSON naming an address (Dask would wait for a missing one forever)."""
+    try:
+        address = json.loads(files.read_text(path)).get("address")
+    except (json.JSONDecodeError, AttributeError):
+        address = None
+    if not isinstance(address, str):
+        raise ConfigError(f"--scheduler-file {path}: not a Dask scheduler file (no address)")
+
+
+def remote_client(scheduler: str, scheduler_file: Path | None) -> Any:
+    """A client of a running scheduler (by its file, else its address), or one line saying why
+    there is none."""
+    from distributed import Client
+
+    where = scheduler_file or scheduler
+    try:
+        if scheduler_file is not None:
+            return Client(scheduler_file=str(scheduler_file), timeout=CONNECT_TIMEOUT_S)
+        return Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:  # unreachable, refused
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"cannot reach the Dask scheduler {where}: {reason}") from None
+
+
 @dataclass(frozen=True)
 class ClusterSpec:
     """`scheduler`: "local" (start a cluster of `workers` single-threaded worker processes, or
-    one dask-cuda worker per GPU) or a scheduler's address; or `scheduler_file` of a running one
-    (then `workers`, if given, is how many to wait for)."""
+    one dask-cuda worker per GPU) or a running scheduler's address; or `scheduler_file` of a
+    running one (whose workers are its own: `workers` is for a local cluster only)."""
 
     scheduler: str | None = None
     scheduler_file: Path | None = None
@@ -30,7 +57,14 @@ class ClusterSpec:
 
     @property
     def is_local(self) -> bool:
-        return self.scheduler == "local"
+        return self.scheduler == "local" and self.scheduler_file is None
+
+    def check(self) -> None:
+        """Refuse what cannot work, before any work."""
+        if self.scheduler_file is not None:
+            check_scheduler_file(self.scheduler_file)
+        if not self.is_local and self.workers is not None:
+            raise ConfigError("--workers sizes a local cluster; a running scheduler has its own")
 
     def describe(self) -> str:
         if self.scheduler_file is not None:
@@ -49,18 +83,7 @@ def connect(spec: ClusterSpec, backend: Backend, log: Log) -> Iterator[Any]:
             announce(client, log)
             yield client
         return
-    try:
-        if spec.scheduler_file is not None:
-            client = Client(scheduler_file=str(spec.scheduler_file), timeout=CONNECT_TIMEOUT_S)
-        else:
-            client = Client(spec.scheduler, timeout=CONNECT_TIMEOUT_S)
-    except (OSError, TimeoutError, ValueError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"cannot reach the Dask {spec.describe()}: {reason}") from None
-    with client:
-        if spec.workers:
-            log(f"dask: waiting for {spec.workers} workers")
-            client.wait_for_workers(spec.workers, timeout=CONNECT_TIMEOUT_S * 10)
+    with remote_client(spec.scheduler or "", spec.scheduler_file) as client:
         announce(client, log)
         yield client
 

@@ -13,14 +13,9 @@ import numpy as np
 
 from clusterbench.backends import Backend, select_backend
 from clusterbench.data import DataOptions, check_options, load_dataset, make_split
+from clusterbench.distributed.cluster import ClusterSpec, remote_client
 from clusterbench.errors import ConfigError
-from clusterbench.grid.cluster import (
-    MAX_OVERSUBSCRIPTION,
-    check_scheduler_file,
-    dask_client,
-    remote,
-    remote_client,
-)
+from clusterbench.grid.cluster import MAX_OVERSUBSCRIPTION, dask_client, remote
 from clusterbench.grid.spec import GridSpec, config_key
 from clusterbench.grid.store import GridStore, check_target, read_grid
 from clusterbench.grid.summary import heatmap
@@ -70,10 +65,7 @@ class GridConfig:
             )
         if self.scheduler != "local" and self.scheduler_file is not None:
             raise ConfigError("give --scheduler ADDRESS or --scheduler-file, not both")
-        if self.scheduler_file is not None:
-            check_scheduler_file(self.scheduler_file)
-        if remote(self) and self.dask.workers is not None:
-            raise ConfigError("--workers sizes a local cluster; a running scheduler has its own")
+        ClusterSpec(self.scheduler, self.scheduler_file, self.dask.workers).check()
         cores = os.cpu_count() or 1
         threads = (self.dask.workers or 1) * self.dask.threads_per_worker
         if not remote(self) and threads > MAX_OVERSUBSCRIPTION * cores:
@@ -264,7 +256,9 @@ def run_grid(config: GridConfig, log: Log) -> GridOutcome:
         config.out, config.resume, {"dataset": config.dataset, **settings(config, backend)}
     )
     if remote(config):
-        remote_client(config).close()  # reachable? Before loading, not after the PCA
+        remote_client(
+            config.scheduler, config.scheduler_file
+        ).close()  # reachable? Before loading, not after the PCA
     log(f"backend: {backend.name} ({backend.reason})")
     environment = Environment.collect(backend)  # before the work: the code as it starts
     timer = StageTimer(backend.synchronize, memory=True, device=backend.device_memory)

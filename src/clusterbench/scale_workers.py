@@ -1,0 +1,72 @@
+"""A scale case's points on Dask workers: strong scaling (a fixed training set on 1, 2, ...
+workers) and weak scaling (a fixed number of digits per worker), on a local cluster started
+afresh for each point, so that each point's workers hold only its own data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from clusterbench.data import DataOptions
+from clusterbench.distributed.cluster import ClusterSpec
+from clusterbench.record import ScalePoint
+from clusterbench.scale import prepare_digits
+from clusterbench.suite_file import ScaleCase
+
+Log = Callable[[str], None]
+BASIS = (
+    "each fit+predict at a size on a local Dask cluster of that many single-threaded worker "
+    "processes, started for the point (the workers' first use of the libraries included); the "
+    "digits are read from the cache into the workers beforehand (load_s, excluded)"
+)
+
+
+def run_worker_points(
+    case: ScaleCase,
+    data: DataOptions,
+    backend: str,
+    repeat: int,
+    log: Log,
+    checkpoint: Callable[[list[ScalePoint]], None] = lambda points: None,
+) -> list[ScalePoint]:
+    """Every (workers, size) of the case's strong and weak scaling series, measured in turn;
+    a failed point is recorded with its error and the others still run."""
+    from clusterbench.runner import RunConfig, run
+
+    points: list[ScalePoint] = []
+    for workers, n, scalings in case.worker_points:
+        label = f"scale {case.name}: {n:,} digits on {workers} worker(s) ({', '.join(scalings)})"
+        log(label)
+        config = RunConfig(
+            dataset="infimnist", data=replace(data, n_train=n), method=case.method,
+            params=case.params, backend=backend, repeat=repeat,
+            cluster=ClusterSpec("local", workers=workers),
+        )  # fmt: skip
+        try:
+            prepare_digits(data, n, log)
+            result = run(config, log=lambda message: log(f"  {message}"))
+        except Exception as exc:  # noqa: BLE001 - any failure is this point's result, recorded
+            reason = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+            log(f"{label} failed: {reason}")
+            points.append(ScalePoint(n, "failed", reason, workers=workers, scalings=[*scalings]))
+            checkpoint(points)
+            continue
+        timing = result.timing
+        points.append(
+            ScalePoint(
+                n_train=n,
+                status="measured",
+                fingerprint=result.data.fingerprint,
+                n_test=result.data.n_test,
+                load_s=timing.load_s,
+                runs=[timing.cold, *timing.warm],
+                memory=result.memory,
+                metrics=result.metrics,
+                workers=workers,
+                scalings=[*scalings],
+                worker_peak_bytes=(result.cluster or {}).get("worker_peak_bytes", {}),
+            )
+        )
+        log(f"{label}: {timing.cold.total_s:.1f} s")
+        checkpoint(points)
+    return points
