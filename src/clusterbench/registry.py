@@ -147,12 +147,6 @@ def _hdbscan(p: Params) -> dict[str, Any]:
     return {"min_cluster_size": p.min_cluster_size, "cluster_selection_method": p.hdbscan_selection}
 
 
-def _dask_pca(p: Params) -> dict[str, Any]:
-    """dask-ml's exact PCA by tall-skinny QR: one QR per partition, then one of their R factors
-    (its randomized solver fails on scikit-learn 1.9's estimator tags with dask-ml 2025.1)."""
-    return {**_pca_seeded(p), "svd_solver": "tsqr"}
-
-
 def _dask_kmeans(p: Params) -> dict[str, Any]:
     """dask-ml's k-means|| initialises once (it has no n_init restarts)."""
     return {"n_clusters": p.n_clusters, "random_state": p.seed}
@@ -172,7 +166,7 @@ STEPS: dict[str, Pair] = {
             Impl("cuml.decomposition.PCA", _pca),
             ("n_components",),
             intelex=Impl("sklearnex.decomposition.PCA", _pca_seeded),
-            dask=Impl("dask_ml.decomposition.PCA", _dask_pca),
+            dask=Impl("clusterbench.distributed.pca.PCA", _pca),  # dask-ml's gathers X
             dask_gpu=Impl("cuml.dask.decomposition.PCA", _pca),
         ),
         Pair(

@@ -2,9 +2,9 @@
 from the registry's column for the backend's Dask workers (dask-ml, or cuml.dask).
 
 The digits arrive as uint8 partitions held by the workers (784 bytes a digit). The PCA is fitted
-on them as they are, because a scaled float32 copy that two passes share (the mean, then the
-decomposition) would be held whole until both finish: 25 GB at MNIST8M size. Its features are
-divided by 255 after, which makes them exactly those of the scaled digits. They (n x 100 float32)
+on them as they are (each partition converts its own), so that no scaled float32 copy of all the
+digits (25 GB at MNIST8M size) ever exists; its features are divided by 255 after, which makes
+them exactly those of the digits scaled to [0, 1]. They (n x 100 float32)
 stay on the workers for the clustering's many passes; where the KNN measures in pixel space each
 worker scales its own partitions as the KNN reaches them. Only per-cluster counts, the
 clusters' labels and the KNN's (queries x k) answers reach the client.
@@ -100,9 +100,6 @@ class DistributedClusterThenLabel:
         pixels = X.map_blocks(scaled, xp_name, dtype=np.float32)
         with self._stage("pca"):
             self.pca_ = backend.build_on_workers(STEPS["pca"], params).fit(self._on_device(X))
-            mean = getattr(self.pca_, "mean_", None)
-            if hasattr(mean, "compute"):  # dask-ml leaves it lazy: every transform re-reads X
-                self.pca_.mean_ = mean.compute()
             features = self._persist(self._features(X), "pca")
         row = METHODS[self.method]
         with self._stage("cluster"):
