@@ -5,8 +5,9 @@
 Steps: the GPU tests (pytest -m gpu); every method on the CPU, on cuML (`gpu`) and under
 cuml.accel (`gpu-accel`) (full MNIST, canonical split, or --subsample N), with `clusterbench
 compare` of each GPU record against the CPU one, which applies the tolerance policy
-(clusterbench/tolerances.py); the study's DBSCAN grid and the labelling-budget
-curve on the GPU. Then a summary table (summary.md), one archive of the folder (OUT.tgz), and
+(clusterbench/tolerances.py) (spectral-nystrom, which cuML lacks, runs on the CPU and under
+cuml.accel only); the study's DBSCAN grid and the labelling-budget curve on the GPU; k-means on
+Dask workers, CPU workers and dask-cuda workers (cuml.dask), all of MNIST, compared. Then a summary table (summary.md), one archive of the folder (OUT.tgz), and
 exit status 1 if any step failed. Each step's output is in its own log file in OUT.
 
 The commands it calls are $CLUSTERBENCH (default: clusterbench), $PYTEST (default: this
@@ -93,11 +94,23 @@ def summary(steps: dict[str, Step], out: Path) -> str:
             compared = None if suffix is None else steps.get(f"compare-{method}{suffix}")
             verdict = (
                 "" if suffix is None
+                else "cuML has none" if backend == "gpu" and METHODS[method].gpu is None
                 else "not compared" if compared is None
                 else "same" if compared.ok
                 else "DIFFERENT"
             )  # fmt: skip
             lines.append(f"| {method} | {backend} | {' | '.join(scores)} | {verdict} |")
+    for backend in ("cpu", "gpu"):  # on Dask workers
+        scores = _scores(out / f"kmeans-{backend}-dask.json")
+        compared = steps.get("compare-kmeans-dask") if backend == "gpu" else None
+        verdict = (
+            ""
+            if backend == "cpu"
+            else "not compared"
+            if compared is None
+            else ("same" if compared.ok else "DIFFERENT")
+        )
+        lines.append(f"| kmeans | {backend} on Dask workers | {' | '.join(scores)} | {verdict} |")
     lines += ["", "| step | result | seconds |", "|---|---|---|"]
     lines += [
         f"| {s.name} | {'ok' if s.ok else 'FAILED'} | {s.seconds:.0f} |" for s in steps.values()
@@ -133,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     # the normal suite on a GPU machine: `auto` picks the GPU there
     step("tests", [*pytest, "-m", "not gpu", "-q", "-p", "no:cacheprovider", "tests"], 1800)
     for method in METHODS:
-        for backend in ("gpu", "gpu-accel", "cpu"):
+        gpu_backends = ("gpu", "gpu-accel") if METHODS[method].gpu is not None else ("gpu-accel",)
+        for backend in (*gpu_backends, "cpu"):
             repeat = 1 if backend == "cpu" and method in SLOW_ON_CPU else args.repeat
             record = out / f"{method}-{backend}.json"
             command = [*cb, "run", *data, *sample, "--method", method, "--backend", backend]
@@ -156,6 +170,15 @@ def main(argv: list[str] | None = None) -> int:
         [*cb, "budget", *data, *sample, "--backend", "gpu", "--json", str(out / "budget-gpu.json")],
         900,
     )
+    # the pipeline on Dask workers: dask-cuda workers (cuml.dask) against CPU workers, all MNIST
+    for backend in ("cpu", "gpu"):
+        record = out / f"kmeans-{backend}-dask.json"
+        command = [*cb, "run", *data, "--method", "kmeans", "--backend", backend]
+        command += ["--scheduler", "local", "--knn-space", "pca", "--json", str(record)]
+        step(f"kmeans-{backend}-dask", command, 900)
+    pair = [out / "kmeans-cpu-dask.json", out / "kmeans-gpu-dask.json"]
+    if all(p.exists() for p in pair):
+        step("compare-kmeans-dask", [*cb, "compare", *map(str, pair)], 120)
     text = summary(steps, out)
     (out / "summary.md").write_text(text)
     print(text)

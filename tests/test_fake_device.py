@@ -11,6 +11,7 @@ import pytest
 
 from clusterbench.backends import select_backend
 from clusterbench.budget import labelling_budget
+from clusterbench.errors import BackendError
 from clusterbench.grid.runner import GridConfig, run_grid
 from clusterbench.grid.spec import GridSpec
 from clusterbench.pipeline import ClusterThenLabel
@@ -61,7 +62,7 @@ def test_an_implicit_transfer_in_device_code_is_caught():
     assert int(backend.to_host(ids.max())) + 1 == 3
 
 
-@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize("method", [m for m, pair in METHODS.items() if pair.gpu is not None])
 def test_every_method_runs_on_the_fake_device(fake_gpu, method):
     record = run(
         RunConfig(
@@ -131,3 +132,9 @@ def test_the_grid_refuses_a_graph_the_device_cannot_hold(fake_gpu, tmp_path, mon
         last.startswith("clusterbench: error: the neighbour graph") and "free on the device" in last
     )
     assert not (tmp_path / "g.jsonl").exists()
+
+
+def test_a_method_cuml_lacks_is_refused_on_the_gpu_in_one_line(fake_gpu):
+    config = RunConfig(dataset="digits", method="spectral-nystrom", backend="gpu")
+    with pytest.raises(BackendError, match="spectral-nystrom has no GPU implementation"):
+        run(config, log=lambda _: None)

@@ -52,15 +52,22 @@ def test_a_failed_compare_stops_nothing(tmp_path):
     runs = {
         (c[c.index("--method") + 1], c[c.index("--backend") + 1]) for c in done if c[:1] == ["run"]
     }
-    assert runs == {(m, b) for m in METHODS for b in ("cpu", "gpu", "gpu-accel")}
-    assert commands.count("compare") == 2 * len(METHODS)  # gpu and gpu-accel against cpu
-    assert commands[-2:] == ["grid", "budget"]
+    on_gpu = [m for m, pair in METHODS.items() if pair.gpu is not None]
+    assert runs == {(m, b) for m in METHODS for b in ("cpu", "gpu-accel")} | {
+        (m, "gpu") for m in on_gpu
+    }
+    # gpu and gpu-accel against cpu (gpu only where cuML has the method), and on Dask workers
+    assert commands.count("compare") == len(METHODS) + len(on_gpu) + 1
+    assert commands[-5:] == ["grid", "budget", "run", "run", "compare"]
+    on_workers = [c for c in done if "--scheduler" in c]
+    assert [c[c.index("--backend") + 1] for c in on_workers] == ["cpu", "gpu"]
     assert done[0] == []  # the stub nvidia-smi, then pytest -m gpu, then the normal suite
     assert done[1][:2] == ["-m", "gpu"] and done[2][:2] == ["-m", "not gpu"]
     summary = (out / "summary.md").read_text()
     assert "| kmeans | gpu | n/a | n/a | no record | DIFFERENT |" in summary
     assert "| kmeans | gpu-accel | n/a | n/a | no record | same |" in summary
     assert "| spectral | gpu | n/a | n/a | no record | same |" in summary
+    assert "| kmeans | gpu on Dask workers | n/a | n/a | no record | same |" in summary
     with tarfile.open(out.with_name("check.tgz")) as tar:
         assert "check/summary.md" in tar.getnames()
         assert "check/compare-kmeans.log" in tar.getnames()

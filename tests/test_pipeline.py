@@ -34,6 +34,11 @@ def test_majority_labels():
     [
         ("kmeans", Params(n_components=30), DIGITS_ACCURACY["kmeans"]),
         ("spectral", Params(n_components=30), DIGITS_ACCURACY["spectral"]),
+        (
+            "spectral-nystrom",
+            Params(n_components=30, nystrom_samples=200),
+            DIGITS_ACCURACY["spectral-nystrom"],
+        ),
         ("dbscan", Params(n_components=20, eps=1.0, min_samples=5), DIGITS_ACCURACY["dbscan"]),
     ],
 )
@@ -125,7 +130,10 @@ def test_repeat_records_cold_and_warm_runs():
 
 def test_every_method_is_registered_with_both_backends():
     for pair in METHODS.values():
-        assert pair.cpu.path.startswith("sklearn.") and pair.gpu.path.startswith("cuml.")
+        assert pair.cpu.path.startswith(("sklearn.", "dask_ml.")), pair.cpu.path
+        assert pair.gpu is None or pair.gpu.path.startswith("cuml."), pair.name
+    no_gpu = [name for name, pair in METHODS.items() if pair.gpu is None]
+    assert no_gpu == ["spectral-nystrom"]  # cuML has no Nystrom spectral clustering
 
 
 @pytest.mark.mnist

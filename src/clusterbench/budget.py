@@ -56,6 +56,7 @@ def labelling_budget(
     config.params.check()
     check_options(config.dataset, config.data)
     backend = select_backend(config.backend)
+    METHODS[config.method].on(backend.column)  # a method this backend lacks: refused now
     log(f"backend: {backend.name} ({backend.reason})")
     environment = Environment.collect(backend)  # before the work: the code as it starts
     start = time.perf_counter()

@@ -127,6 +127,22 @@ class Params:
         0,
         1,
     )
+    nystrom_samples: int = _option(
+        300,
+        "--nystrom-samples",
+        int,
+        "digits sampled for the Nystrom approximation of the affinity (dask-ml's n_components)",
+        "M",
+        minimum=2,
+    )
+    rbf_gamma: float = _option(
+        0.02,
+        "--gamma",
+        float,
+        "RBF affinity exp(-gamma |x - y|^2) between PCA features (digits scaled to [0, 1])",
+        "G",
+        above=0,
+    )
     min_cluster_size: int = _option(
         1000, "--min-cluster-size", int, "HDBSCAN min_cluster_size", "N", minimum=2
     )

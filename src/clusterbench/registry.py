@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from clusterbench.errors import BackendError
 from clusterbench.params import Params
 
 __all__ = [
@@ -73,7 +74,7 @@ class Pair:
 
     name: str
     cpu: Impl
-    gpu: Impl
+    gpu: Impl | None  # None: cuML has none, and the GPU backends refuse the method
     params: tuple[str, ...] = ()
     description: str = ""
     has_noise: bool = False  # labels -1 mark noise points that belong to no cluster
@@ -86,8 +87,14 @@ class Pair:
     dask_gpu: Impl | None = None  # on dask-cuda workers
 
     def on(self, column: str) -> Impl:
-        """The implementation in `column`; where a column has none, the stock CPU one."""
-        return getattr(self, column) or self.cpu
+        """The implementation in `column`; where scikit-learn-intelex has none, the stock CPU
+        one; where cuML has none, BackendError."""
+        impl = getattr(self, column)
+        if impl is None and column == "gpu":
+            raise BackendError(
+                f"{self.name} has no GPU implementation (cuML has none); use --backend cpu"
+            )
+        return impl or self.cpu
 
 
 def _pca(p: Params) -> dict[str, Any]:
@@ -139,6 +146,16 @@ def _umap(p: Params) -> dict[str, Any]:
         "n_components": p.umap_components,
         "n_neighbors": p.umap_neighbors,
         "min_dist": p.umap_min_dist,
+        "random_state": p.seed,
+    }
+
+
+def _nystrom(p: Params) -> dict[str, Any]:
+    return {
+        "n_clusters": p.n_clusters,
+        "affinity": "rbf",
+        "gamma": p.rbf_gamma,
+        "n_components": p.nystrom_samples,
         "random_state": p.seed,
     }
 
@@ -240,6 +257,15 @@ METHODS: dict[str, Pair] = {
             Impl("cuml.cluster.SpectralClustering", _spectral),
             ("n_clusters", "n_neighbors"),
             "spectral clustering, nearest-neighbours affinity (AMG eigensolver on the CPU)",
+        ),
+        Pair(
+            "spectral-nystrom",
+            Impl("dask_ml.cluster.SpectralClustering", _nystrom),
+            None,  # cuML has no Nystrom spectral clustering
+            ("n_clusters", "nystrom_samples", "rbf_gamma"),
+            "dask-ml's spectral clustering of an RBF affinity approximated from a Nystrom "
+            "sample of digits (not the exact spectral; in one process or on Dask workers)",
+            dask=Impl("dask_ml.cluster.SpectralClustering", _nystrom),
         ),
         Pair(
             "dbscan",

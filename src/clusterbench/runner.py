@@ -77,6 +77,8 @@ def fit_params(params: Params, split: Split, method: str, log: Log) -> Params:
         counts["--neighbors"] = params.n_neighbors
     if "min_cluster_size" in row.params:
         counts["--min-cluster-size"] = params.min_cluster_size
+    if "nystrom_samples" in row.params:
+        counts["--nystrom-samples"] = params.nystrom_samples
     for option, value in counts.items():
         if value > split.n_train:
             raise ConfigError(f"{option} {value} exceeds the {split.n_train} training digits")
@@ -110,6 +112,7 @@ def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
     config.params.check()
     check_options(config.dataset, config.data)
     backend = select_backend(config.backend)
+    METHODS[config.method].on(backend.column)  # a method this backend lacks: refused now
     log(f"backend: {backend.name} ({backend.reason})")
     environment = Environment.collect(backend)  # before the work: the code as it starts
     start = time.perf_counter()
