@@ -77,7 +77,7 @@ def test_an_existing_scheduler_generates_the_digits_in_its_workers(
             method="kmeans",
             params=Params(knn_space="pca"),
             backend="cpu",
-            cluster=ClusterSpec(scheduler_file=tmp_path / "scheduler.json", workers=2),
+            cluster=ClusterSpec(scheduler_file=tmp_path / "scheduler.json"),
         )
         record = run(config, QUIET)
     assert record.cluster["scheduler"].startswith("tcp://")
@@ -100,3 +100,16 @@ def test_a_scheduler_that_cannot_be_reached_is_one_line(monkeypatch, capsys):
         "clusterbench: error: cannot reach the Dask scheduler tcp://127.0.0.1:9"
     )
     assert not any("Traceback" in line for line in err)
+
+
+def test_the_report_shows_each_workers_peak_and_the_record_reads_back(on_two_workers, tmp_path):
+    from clusterbench.record import load_record, write_record
+
+    path = write_record(on_two_workers, tmp_path / "r.json")
+    assert load_record(path).cluster == on_two_workers.cluster  # through JSON and back
+    assert main(["report", str(path), "--out", str(tmp_path / "report")]) == 0
+    readme = (tmp_path / "report" / "README.md").read_text()
+    assert "### Runs on Dask workers" in readme and "### Single runs" not in readme
+    (row,) = [line for line in readme.splitlines() if line.startswith("| kmeans | cpu-dask |")]
+    peaks = row.split(" | ")[11].split(", ")  # one figure per worker
+    assert len(peaks) == 2 and all(0.05 < float(p) < 8 for p in peaks), row

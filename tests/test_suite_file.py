@@ -92,7 +92,7 @@ MISTAKES = {
     "worker-points-of-a-one-process-method": (
         '[[case]]\nkind = "scale"\nname = "s"\nmethod = "spectral"\nsizes = [100]\n'
         "budget_s = 10\nstrong_n = 1000\n",
-        "spectral has no implementation on CPU Dask workers",
+        "--method spectral has no distributed implementation",
     ),
     "worker-counts-not-increasing": (
         '[[case]]\nkind = "scale"\nname = "s"\nmethod = "kmeans"\nsizes = [100]\n'

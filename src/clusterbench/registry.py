@@ -157,6 +157,7 @@ def _nystrom(p: Params) -> dict[str, Any]:
         "gamma": p.rbf_gamma,
         "n_components": p.nystrom_samples,
         "random_state": p.seed,
+        "persist_embedding": True,  # else k-means recomputes the embedding at every pass
     }
 
 

@@ -27,6 +27,7 @@ from clusterbench.record import (
     SuiteRecord,
     load_record,
 )
+from clusterbench.report_dask import dask_runs_table
 from clusterbench.report_plots import plot_machine
 from clusterbench.report_scale import csv_rows as scale_csv_rows
 from clusterbench.report_scale import scale_section
@@ -371,8 +372,17 @@ def build_report(
             written += pngs
         else:
             md += [f"## Machine `{host}`", "", *machine_card(host_runs[0].environment), ""]
-        if host_runs:
-            md += ["### Single runs (clusterbench run --json)", "", *runs_table(host_runs), ""]
+        alone = [r for r in host_runs if r.cluster is None]
+        on_workers = [r for r in host_runs if r.cluster is not None]
+        if alone:
+            md += ["### Single runs (clusterbench run --json)", "", *runs_table(alone), ""]
+        if on_workers:
+            md += ["### Runs on Dask workers (clusterbench run --scheduler)", ""]
+            md += ["The cold run (the first fit+predict on the workers: started for the run "
+                   "with --scheduler local, a running scheduler's otherwise); peak memory per "
+                   "worker is each worker process's peak resident set (VmHWM) over the stages; "
+                   "the client's is the process that ran the command.",
+                   "", *dask_runs_table(on_workers), ""]  # fmt: skip
     if not hosts:
         md += ["No suite record was given.", ""]
     for study in studies:

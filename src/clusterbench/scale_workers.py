@@ -15,9 +15,11 @@ from clusterbench.suite_file import ScaleCase
 
 Log = Callable[[str], None]
 BASIS = (
-    "each fit+predict at a size on a local Dask cluster of that many single-threaded worker "
-    "processes, started for the point (the workers' first use of the libraries included); the "
-    "digits are read from the cache into the workers beforehand (load_s, excluded)"
+    "the first fit+predict at a size on a local Dask cluster of that many worker processes "
+    "(single-threaded on the CPU, one per GPU with dask-cuda), started for the point, so the "
+    "workers' first use of the libraries is included; the workers load the digits beforehand "
+    "(read from the cache, or generated where the size is MNIST's own 60,000 or fewer: load_s, "
+    "excluded)"
 )
 
 

@@ -163,6 +163,8 @@ def _run_case(
 
 def check_on_workers(cases: tuple[Case, ...], cluster: ClusterSpec | None) -> None:
     """With a scheduler: refuse, before any work, a case that cannot use it."""
+    from clusterbench.distributed.runner import check_split
+
     if cluster is None:
         return
     for case in cases:
@@ -177,11 +179,11 @@ def check_on_workers(cases: tuple[Case, ...], cluster: ClusterSpec | None) -> No
                 f"case {case.name}: a {type(case).__name__.removesuffix('Case').lower()} case "
                 "runs in one process; with --scheduler a suite holds pipeline and scale cases"
             )
-        elif case.subsample is not None or case.protocol not in (None, "canonical"):
-            raise ConfigError(
-                f"case {case.name}: on Dask workers a pipeline case runs the canonical split "
-                "on all digits (no subsample, protocol canonical)"
-            )
+        else:
+            try:
+                check_split(case.protocol, case.subsample)
+            except ConfigError as exc:
+                raise ConfigError(f"case {case.name}: {exc}") from None
 
 
 def run_suite(config: SuiteConfig, log: Log) -> list[Path]:

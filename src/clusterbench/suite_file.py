@@ -289,13 +289,16 @@ def _check(case: Case, where: str) -> None:
             or min(case.worker_counts) < 1
         ):
             raise ConfigError(f"{where}: worker_counts: expected increasing counts >= 1")
-        for key in ("strong_n", "weak_n_per_worker"):
-            n = getattr(case, key)
-            if n is not None and not MIN_SUBSAMPLE <= n * max(case.worker_counts) <= MAX_GENERATED:
-                raise ConfigError(f"{where}: {key}: use {MIN_SUBSAMPLE} to {MAX_GENERATED:,}")
-        row = METHODS[case.method]
-        if case.worker_points and (row.dask is None or row.embedding is not None):
+        if any(not MIN_SUBSAMPLE <= n <= MAX_GENERATED for _, n, _ in case.worker_points):
             raise ConfigError(
-                f"{where}: strong_n/weak_n_per_worker: {case.method} has no implementation on "
-                "CPU Dask workers"
+                f"{where}: strong_n, weak_n_per_worker x workers: use {MIN_SUBSAMPLE} to "
+                f"{MAX_GENERATED:,} digits"
             )
+        if case.worker_points:
+            from clusterbench.backends import Backend
+            from clusterbench.distributed.runner import check_distributable
+
+            try:
+                check_distributable(case.method, Backend())
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: strong_n/weak_n_per_worker: {exc}") from None

@@ -22,6 +22,12 @@ DEFAULT = Tolerance(
     0.02, 0.03, "the same algorithm on both backends: only floating-point order differs"
 )
 BY_METHOD = {
+    "spectral-nystrom": Tolerance(
+        0.02,
+        0.03,
+        "no GPU twin (cuML has none): the same dask-ml code in one process and on Dask workers, "
+        "or on two machines",
+    ),
     "umap-kmeans": Tolerance(
         0.02,
         0.05,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from clusterbench import files
 from clusterbench.backends import Backend
 from clusterbench.errors import ConfigError
 from clusterbench.memory import peak_rss, reset_peak_rss
+from clusterbench.progress import progress_bar
 from clusterbench.registry import CLUSTERS, DaskOptions
 
 Log = Callable[[str], None]
@@ -84,6 +85,8 @@ def connect(spec: ClusterSpec, backend: Backend, log: Log) -> Iterator[Any]:
             yield client
         return
     with remote_client(spec.scheduler or "", spec.scheduler_file) as client:
+        with suppress(TimeoutError):  # a scheduler just started may not have workers yet
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)  # (announce refuses none)
         announce(client, log)
         yield client
 
@@ -114,9 +117,20 @@ class WorkerPeaks:
 
     def __init__(self, client: Any) -> None:
         self._client = client
+        self.exact = True  # False once a worker could not reset its peak
 
     def start(self) -> None:
-        self._client.run(reset_peak_rss)
+        self.exact &= all(self._client.run(reset_peak_rss).values())
 
     def read(self) -> dict[str, int]:
         return dict(sorted(self._client.run(peak_rss).items()))
+
+
+def wait_with_progress(futures: list, what: str) -> None:
+    """Wait for distributed futures, with a bar on a terminal (the dashboard shows more)."""
+    from distributed import as_completed, futures_of
+
+    pending = [f for item in futures for f in futures_of(item)]
+    with progress_bar(len(pending), what, "partition") as bar:
+        for _ in as_completed(pending):
+            bar.update(1)

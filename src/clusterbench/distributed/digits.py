@@ -20,6 +20,7 @@ import numpy as np
 from clusterbench.data import infimnist, mnist
 from clusterbench.data.datasets import DataOptions, idx_fingerprint, infimnist_fingerprint
 from clusterbench.data.infimnist_store import Store
+from clusterbench.distributed.cluster import wait_with_progress
 
 Log = Callable[[str], None]
 CHUNK_ROWS = 100_000  # digits per partition: 78 MB as bytes, 313 MB as float32
@@ -70,7 +71,6 @@ def load_on_workers(
     training digits on the workers of `client`."""
     import dask
     import dask.array as da
-    from distributed import wait
 
     directory = mnist.locate(options.data_dir)
     parsed = mnist.read_idx_dir(directory, verify=True)
@@ -107,7 +107,7 @@ def load_on_workers(
     )
     log(f"dask: the workers load {n:,} digits ({made_by}) ...")
     X = X.persist()
-    wait(X)
+    wait_with_progress([X], "digits")
     n_test = len(test_x.array)
     return WorkerData(
         dataset,

@@ -12,6 +12,7 @@ randomized solver fails on scikit-learn 1.9's estimator tags. Its interface is k
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,11 +38,13 @@ class PCA:
 
     def __init__(self, n_components: int) -> None:
         self.n_components = n_components
+        self.on_persisted: Callable[[list], None] = lambda parts: None  # hears the partitions
 
     def fit(self, X: Any) -> PCA:
         import dask
 
-        parts = [dask.delayed(moments)(block) for block in X.to_delayed().ravel()]
+        parts = list(dask.persist(*(dask.delayed(moments)(b) for b in X.to_delayed().ravel())))
+        self.on_persisted(parts)
         while len(parts) > 1:  # a tree of sums: no task holds more than two partitions' sums
             pairs = [dask.delayed(add)(a, b) for a, b in zip(parts[::2], parts[1::2], strict=False)]
             parts = pairs + ([parts[-1]] if len(parts) % 2 else [])

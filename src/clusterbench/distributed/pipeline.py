@@ -2,9 +2,9 @@
 from the registry's column for the backend's Dask workers (dask-ml, or cuml.dask).
 
 The digits arrive as uint8 partitions held by the workers (784 bytes a digit). The PCA is fitted
-on them as they are (each partition converts its own), so that no scaled float32 copy of all the
-digits (25 GB at MNIST8M size) ever exists; its features are divided by 255 after, which makes
-them exactly those of the digits scaled to [0, 1]. They (n x 100 float32)
+on them unscaled, each partition converted to float32 as the PCA reaches it, so that no float32
+copy of all the digits (25 GB at MNIST8M size) ever exists; its features are divided by 255
+after, which makes them exactly those of the digits scaled to [0, 1]. They (n x 100 float32)
 stay on the workers for the clustering's many passes; where the KNN measures in pixel space each
 worker scales its own partitions as the KNN reaches them. Only per-cluster counts, the
 clusters' labels and the KNN's (queries x k) answers reach the client.
@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 
 from clusterbench.backends import Backend
-from clusterbench.distributed.cluster import WorkerPeaks
+from clusterbench.distributed.cluster import WorkerPeaks, wait_with_progress
 from clusterbench.errors import NoClusterError
 from clusterbench.params import with_pca_for
-from clusterbench.progress import progress_bar
 from clusterbench.registry import METHODS, STEPS, Params, resolve
 from clusterbench.timing import StageTimer
 
@@ -34,14 +33,10 @@ def scaled(block: np.ndarray, xp_name: str) -> Any:
     return xp.asarray(block).astype(xp.float32) / 255
 
 
-def wait_with_progress(futures: list, what: str) -> None:
-    """Wait for distributed futures, with a bar on a terminal (the dashboard shows more)."""
-    from distributed import as_completed, futures_of
-
-    pending = [f for item in futures for f in futures_of(item)]
-    with progress_bar(len(pending), what, "partition") as bar:
-        for _ in as_completed(pending):
-            bar.update(1)
+def as_float32(block: np.ndarray, xp_name: str) -> Any:
+    """A partition of uint8 digits as float32 (0..255) on its worker's device."""
+    xp = importlib.import_module(xp_name)
+    return xp.asarray(block).astype(xp.float32)
 
 
 class DistributedClusterThenLabel:
@@ -80,7 +75,9 @@ class DistributedClusterThenLabel:
         return array
 
     def _on_device(self, X: Any) -> Any:
-        return X.map_blocks(self.backend.xp.asarray, dtype=X.dtype)
+        """The uint8 digits as float32 0..255 on each worker's device, partition by partition
+        as a step reaches it (cuML's PCA takes floats only)."""
+        return X.map_blocks(as_float32, self.backend.xp.__name__, dtype=np.float32)
 
     def _features(self, X: Any) -> Any:
         """The PCA features of uint8 digits: those of the digits scaled to [0, 1] (PCA of X
@@ -99,15 +96,20 @@ class DistributedClusterThenLabel:
         xp_name = backend.xp.__name__
         pixels = X.map_blocks(scaled, xp_name, dtype=np.float32)
         with self._stage("pca"):
-            self.pca_ = backend.build_on_workers(STEPS["pca"], params).fit(self._on_device(X))
+            self.pca_ = backend.build_on_workers(STEPS["pca"], params)
+            if hasattr(self.pca_, "on_persisted"):  # ours: a bar over the partitions' sums
+                self.pca_.on_persisted = lambda parts: wait_with_progress(parts, "pca")
+            self.pca_.fit(self._on_device(X))
             features = self._persist(self._features(X), "pca")
         row = METHODS[self.method]
         with self._stage("cluster"):
             model = backend.build_on_workers(row, params)
-            if hasattr(model, "fit_predict"):  # cuml.dask's
+            if hasattr(model, "fit_predict"):  # cuml.dask's, dask-ml's spectral
                 raw = model.fit_predict(features)
             else:  # dask-ml's KMeans has only fit, and labels_ (lazy)
                 raw = model.fit(features).labels_
+            if not hasattr(raw, "dask"):  # cuml.dask's DBSCAN: one array, on the client
+                raw = da.from_array(raw, chunks=(features.chunks[0],))
             ids = self._persist(raw.astype(np.int64), "cluster")
         n_clusters = int(backend.to_host(ids.max().compute())) + 1
         if n_clusters <= 0:
@@ -118,14 +120,18 @@ class DistributedClusterThenLabel:
             counts = da.bincount(groups, minlength=(n_clusters + 1) * n_classes).compute()
             counts = backend.to_host(counts).reshape(n_clusters + 1, n_classes)[1:]
             labels = counts.argmax(axis=1)
+        if params.knn > int(counts.sum()):
+            raise NoClusterError(
+                f"--knn {params.knn} exceeds the {int(counts.sum())} training digits "
+                f"{self.method} clustered (the others are noise)"
+            )
         knn_points = features if params.knn_space == "pca" else pixels
-        if row.has_noise:  # the KNN learns the clustered digits only
-            member = ids >= 0
-            knn_points = knn_points[member].compute_chunk_sizes()
-            knn_ids = ids[member].compute_chunk_sizes()
-        else:
-            knn_ids = ids
+        knn_ids = ids
         with self._stage("knn"):
+            if row.has_noise:  # the KNN learns the clustered digits only
+                member = ids >= 0
+                knn_points = knn_points[member].compute_chunk_sizes()
+                knn_ids = ids[member].compute_chunk_sizes()
             self._knn = backend.build_on_workers(STEPS["knn"], params)
             if hasattr(self._knn, "on_persisted"):
                 self._knn.on_persisted = lambda answers: wait_with_progress(answers, "knn")
@@ -134,6 +140,7 @@ class DistributedClusterThenLabel:
         self.cluster_labels_, self.n_clusters_, self.n_classes_ = labels, n_clusters, n_classes
         self.timings_ = self._timer.seconds
         self.peaks_ = self._timer.peaks
+        self.worker_peaks_exact_ = self._workers.exact
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:

@@ -63,13 +63,19 @@ def _timed(model: DistributedClusterThenLabel, X: Any, y: Any, X_test: np.ndarra
     return y_pred, StageTimes(dict(model.timings_), time.perf_counter() - start)
 
 
+def check_split(protocol: str | None, subsample: int | None) -> None:
+    """On Dask workers only the canonical split of all the training digits runs."""
+    if protocol not in (None, "canonical") or subsample is not None:
+        raise ConfigError(
+            "on Dask workers the pipeline runs the canonical split on all training digits (no "
+            "--protocol seed, no --subsample; --dataset infimnist --n-train N sets the size)"
+        )
+
+
 def run_on_workers(config: Any, log: Log) -> RunRecord:
     """`config` (a RunConfig with `cluster` set) on Dask workers."""
-    if config.protocol not in (None, "canonical") or config.subsample is not None:
-        raise ConfigError(
-            "--scheduler runs the canonical split on all training digits (no --protocol seed, "
-            "no --subsample; --dataset infimnist --n-train N sets the size)"
-        )
+    check_split(config.protocol, config.subsample)
+    config.cluster.check()
     if config.dataset not in DATASETS:
         raise ConfigError(
             f"--scheduler runs on --dataset mnist or infimnist (digits the workers can make "
@@ -86,6 +92,8 @@ def run_on_workers(config: Any, log: Log) -> RunRecord:
     with connect(config.cluster, backend, log) as client:
         start = time.perf_counter()
         data = load_on_workers(config.dataset, config.data, client, config.cluster.is_local, log)
+        if config.expected_fingerprint not in (None, data.fingerprint):
+            raise ConfigError(f"{data.name} is not the data the grid was computed on")
         split = Split(data.X, data.y, data.X_test, data.y_test, "canonical")
         params = fit_params(config.params, split, config.method, log)
         load_s = time.perf_counter() - start
@@ -93,16 +101,11 @@ def run_on_workers(config: Any, log: Log) -> RunRecord:
             f"data: {data.name}, {data.n_train:,} train digits ({data.made_by}) / "
             f"{len(data.y_test):,} test digits, ready in {load_s:.1f} s"
         )
-        runs = []
-        for i in range(config.repeat):
-            label = "cold run" if i == 0 else f"warm run {i}/{config.repeat - 1}"
-            model = DistributedClusterThenLabel(
-                config.method, params, backend, client, lambda s, r=label: log(f"{r}: {s} ...")
-            )
-            y_pred, times = _timed(model, data.X, data.y, data.X_test)
-            log(f"{label}: done in {times.total_s:.1f} s")
-            runs.append((model, y_pred, times))
-        model, y_pred, cold = runs[0]
+        model = DistributedClusterThenLabel(
+            config.method, params, backend, client, lambda s: log(f"cold run: {s} ...")
+        )
+        y_pred, cold = _timed(model, data.X, data.y, data.X_test)
+        log(f"cold run: done in {cold.total_s:.1f} s")
         ids = backend.to_host(model.cluster_ids_.compute())
         y_train = data.y.compute()
         metrics = {
@@ -120,7 +123,20 @@ def run_on_workers(config: Any, log: Log) -> RunRecord:
             "workers": workers(client),
             "digits": data.made_by,
             "worker_peak_bytes": model.worker_peaks_,
+            "worker_peak_basis": "the worker process's peak resident set (VmHWM), reset at "
+            "each stage's start"
+            if model.worker_peaks_exact_
+            else "the worker process's peak "
+            "resident set since it started (this kernel cannot reset it per stage)",
         }
+        memory = model.peaks_
+        del model  # its arrays leave the workers: a warm run computes its own, not these
+        warm = []
+        for i in range(1, config.repeat):
+            again = DistributedClusterThenLabel(config.method, params, backend, client)
+            warm.append(_timed(again, data.X, data.y, data.X_test)[1])
+            del again
+            log(f"warm run {i}/{config.repeat - 1}: done in {warm[-1].total_s:.1f} s")
     return RunRecord(
         data=DataInfo(
             dataset=data.name,
@@ -137,8 +153,8 @@ def run_on_workers(config: Any, log: Log) -> RunRecord:
         method=config.method,
         params=method_params(config.method, params),
         metrics=metrics,
-        timing=Timing(load_s, cold, [times for _, _, times in runs[1:]]),
-        memory=model.peaks_,
+        timing=Timing(load_s, cold, warm),
+        memory=memory,
         environment=environment,
         implementations=dict(backend.implementations),
         cluster=cluster,

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from clusterbench.backends import Backend
-from clusterbench.distributed.cluster import remote_client
+from clusterbench.distributed.cluster import ClusterSpec, remote_client
 from clusterbench.registry import CLUSTERS
 
 Log = Callable[[str], None]
@@ -18,7 +18,7 @@ MAX_OVERSUBSCRIPTION = 4  # local threads per core beyond which a machine only t
 
 def remote(config: Any) -> bool:
     """Whether the grid runs on a running scheduler rather than a local cluster."""
-    return config.scheduler != "local" or config.scheduler_file is not None
+    return not ClusterSpec(config.scheduler, config.scheduler_file).is_local
 
 
 @contextmanager
