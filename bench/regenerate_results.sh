@@ -3,7 +3,9 @@
 # Run it from a clean checkout on a quiet machine, writing outside the checkout (the records
 # name the commit and whether the checkout was dirty; new files in it would make it so), then
 # copy OUT_DIR's files into results/. About 70 minutes on 2 cores, and about as long again for
-# the scale suite (its digits, generated once, go into the cache).
+# the scale suite (its digits, generated once, go into the cache), then a quarter hour for the
+# workers suite and 45 minutes for the 8.1-million-digit run on Dask workers (its digits, 6.3 GB,
+# generated once into the cache: 25 minutes more the first time).
 #
 #   bench/regenerate_results.sh DATA_DIR OUT_DIR
 set -euo pipefail
@@ -21,4 +23,8 @@ python bench/umap_defaults.py --data-dir "$data" --out "$out"
 python bench/threshold_margins.py --data-dir "$data" --out "$out/tests"
 python bench/infimnist_study.py --data-dir "$data" --out "$out"
 clusterbench bench --suite scale --backend cpu --data-dir "$data" --out "$out"
+clusterbench bench --suite workers --scheduler local --backend cpu --data-dir "$data" --out "$out"
+clusterbench run --dataset infimnist --n-train 8100000 --method kmeans --scheduler local \
+  --workers 2 --knn-space pca --backend cpu --data-dir "$data" \
+  --json "$out/run-kmeans-infimnist-8100000-cpu-dask-2-workers.json" > /dev/null
 clusterbench report "$out"/*.json "$out"/tests/*.json --out "$out"

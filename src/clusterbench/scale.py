@@ -68,6 +68,25 @@ def in_own_process(config: Any) -> Any:
         return pool.submit(measure, config, progress.is_quiet()).result()
 
 
+def point_of(
+    result: Any, n: int, status: str = "measured", reason: str | None = None, **more: Any
+) -> ScalePoint:
+    """The scale point of a run's record (`more`: the fields of a point on Dask workers)."""
+    timing = result.timing
+    return ScalePoint(
+        n_train=n,
+        status=status,
+        reason=reason,
+        fingerprint=result.data.fingerprint,
+        n_test=result.data.n_test,
+        load_s=timing.load_s,
+        runs=[timing.cold, *timing.warm],
+        memory=result.memory,
+        metrics=result.metrics,
+        **more,
+    )
+
+
 def peak_bytes(point: ScalePoint) -> int:
     return point.peak_bytes()["peak"]
 
@@ -144,16 +163,11 @@ def run_scale(
         timing = result.timing
         first = timing.cold.total_s
         over = first > case.budget_s
-        point = ScalePoint(
-            n_train=n,
-            status="over budget" if over else "measured",
-            reason=f"{first:.0f} s > budget {case.budget_s:.0f} s" if over else None,
-            fingerprint=result.data.fingerprint,
-            n_test=result.data.n_test,
-            load_s=timing.load_s,
-            runs=[timing.cold, *timing.warm],
-            memory=result.memory,
-            metrics=result.metrics,
+        point = point_of(
+            result,
+            n,
+            "over budget" if over else "measured",
+            f"{first:.0f} s > budget {case.budget_s:.0f} s" if over else None,
         )
         params = result.params  # what the runs used, decided on their data
         points.append(point)

@@ -10,7 +10,7 @@ from dataclasses import replace
 from clusterbench.data import DataOptions
 from clusterbench.distributed.cluster import ClusterSpec
 from clusterbench.record import ScalePoint
-from clusterbench.scale import prepare_digits
+from clusterbench.scale import point_of, prepare_digits
 from clusterbench.suite_file import ScaleCase
 
 Log = Callable[[str], None]
@@ -53,22 +53,10 @@ def run_worker_points(
             points.append(ScalePoint(n, "failed", reason, workers=workers, scalings=[*scalings]))
             checkpoint(points)
             continue
-        timing = result.timing
+        peaks = (result.cluster or {}).get("worker_peak_bytes", {})
         points.append(
-            ScalePoint(
-                n_train=n,
-                status="measured",
-                fingerprint=result.data.fingerprint,
-                n_test=result.data.n_test,
-                load_s=timing.load_s,
-                runs=[timing.cold, *timing.warm],
-                memory=result.memory,
-                metrics=result.metrics,
-                workers=workers,
-                scalings=[*scalings],
-                worker_peak_bytes=(result.cluster or {}).get("worker_peak_bytes", {}),
-            )
+            point_of(result, n, workers=workers, scalings=[*scalings], worker_peak_bytes=peaks)
         )
-        log(f"{label}: {timing.cold.total_s:.1f} s")
+        log(f"{label}: {result.timing.cold.total_s:.1f} s")
         checkpoint(points)
     return points
