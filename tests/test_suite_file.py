@@ -137,5 +137,5 @@ def test_with_a_scheduler_a_suite_refuses_cases_that_run_in_one_process(tmp_path
     out = tmp_path / "o"
     code = main(["bench", "--suite", "quick", "--scheduler", "local", "--out", str(out)])
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 1 and "on Dask workers a pipeline case runs the canonical split" in err[-1]
+    assert code == 1 and "case kmeans: on Dask workers the pipeline runs the canonical" in err[-1]
     assert not out.exists() or not any(out.iterdir())

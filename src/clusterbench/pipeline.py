@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import dask
 import numpy as np
 
 from clusterbench.affinity import connected_knn_affinity
@@ -107,7 +108,8 @@ class ClusterThenLabel:
                 if row.connected_affinity
                 else features
             )
-            raw = backend.build(row, params).fit_predict(points)
+            with dask.config.set(scheduler="threads"):  # one process, whatever Dask client
+                raw = backend.build(row, params).fit_predict(points)  # it holds (dask-ml's)
             ids = xp.asarray(raw).astype(xp.int64)
         n_clusters = int(backend.to_host(ids.max())) + 1 if ids.size else 0
         if n_clusters <= 0:

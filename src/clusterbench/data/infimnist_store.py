@@ -142,7 +142,7 @@ class Store:
         with self._locked(log):
             return self._ensure(source_dir, n, log, client)
 
-    def _ensure(self, source_dir: Path, n: int, log: Log, client: Any) -> np.ndarray:
+    def _ensure(self, source_dir: Path, n: int, log: Log, client: Any = None) -> np.ndarray:
         done = self.n_done()
         if done >= n:
             log(f"infimnist: {n:,} digits from the cache {self.images_path}")
