@@ -7,8 +7,9 @@ cuml.accel (`gpu-accel`) (full MNIST, canonical split, or --subsample N), with `
 compare` of each GPU record against the CPU one, which applies the tolerance policy
 (clusterbench/tolerances.py) (spectral-nystrom, which cuML lacks, runs on the CPU and under
 cuml.accel only); the study's DBSCAN grid and the labelling-budget curve on the GPU; k-means on
-Dask workers, CPU workers and dask-cuda workers (cuml.dask), all of MNIST, compared. Then a summary table (summary.md), one archive of the folder (OUT.tgz), and
-exit status 1 if any step failed. Each step's output is in its own log file in OUT.
+Dask workers, CPU workers and dask-cuda workers (cuml.dask), all of MNIST, compared. Then a
+summary table (summary.md), one archive of the folder (OUT.tgz), and exit status 1 if any step
+failed. Each step's output is in its own log file in OUT.
 
 The commands it calls are $CLUSTERBENCH (default: clusterbench), $PYTEST (default: this
 Python's pytest) and $NVIDIA_SMI (default: nvidia-smi), so that a test can run the whole script
