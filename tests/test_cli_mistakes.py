@@ -210,8 +210,8 @@ MISTAKES = {
     "scheduler-with-exact-spectral": (
         ["run", "--method", "spectral", "--scheduler", "local", "--backend", "cpu"],
         1,
-        "--method spectral has no distributed implementation on cpu workers (dask-ml has no "
-        "spectral); run it without --scheduler",
+        "--method spectral has no distributed implementation on cpu workers (no dask-ml "
+        "spectral in the registry); run it without --scheduler",
     ),
     "scheduler-with-umap": (
         ["run", "--method", "umap-kmeans", "--scheduler", "local", "--backend", "cpu"],
@@ -221,7 +221,12 @@ MISTAKES = {
     "scheduler-with-dbscan-on-cpu-workers": (
         ["run", "--method", "dbscan", "--scheduler", "local", "--backend", "cpu"],
         1,
-        "dask-ml has no dbscan",
+        "(no dask-ml dbscan in the registry)",
+    ),
+    "scheduler-with-spectral-nystrom": (
+        ["run", "--method", "spectral-nystrom", "--scheduler", "local", "--backend", "cpu"],
+        1,
+        "(no dask-ml spectral-nystrom in the registry)",
     ),
     "scheduler-with-intelex": (
         ["run", "--method", "kmeans", "--scheduler", "local", "--backend", "cpu-intelex"],

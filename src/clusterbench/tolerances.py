@@ -25,8 +25,7 @@ BY_METHOD = {
     "spectral-nystrom": Tolerance(
         0.02,
         0.03,
-        "no GPU twin (cuML has none): the same dask-ml code in one process and on Dask workers, "
-        "or on two machines",
+        "no GPU twin (cuML has none): the same dask-ml code on two machines",
     ),
     "umap-kmeans": Tolerance(
         0.02,

@@ -37,8 +37,8 @@ def add_parser(sub: Any) -> None:
     options.add_cluster(
         p,
         None,
-        "runs the pipeline on Dask workers instead of in this process (kmeans, "
-        "spectral-nystrom on CPU workers; kmeans, dbscan on GPU workers)",
+        "runs the pipeline on Dask workers instead of in this process (kmeans on CPU "
+        "workers; kmeans, dbscan on GPU workers)",
     )
     o = p.add_argument_group("output")
     options.add(o, "json")

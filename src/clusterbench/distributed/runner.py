@@ -42,7 +42,7 @@ def check_distributable(method: str, backend: Backend) -> None:
         if backend.on_workers(pair) is None:
             raise ConfigError(
                 f"--method {method} has no distributed implementation on {backend.name} workers "
-                f"({library} has no {pair.name}); run it without --scheduler"
+                f"(no {library} {pair.name} in the registry); run it without --scheduler"
             )
 
 
