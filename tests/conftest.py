@@ -145,3 +145,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not probe.usable:
         for item in gpu_items:
             item.add_marker(pytest.mark.skip(reason=f"no usable GPU: {probe.reason}"))
+
+
+@pytest.fixture(autouse=True)
+def _no_client_left_to_the_collector():
+    """A Dask client an earlier test left to the garbage collector restores Dask's global
+    scheduler setting when it is collected, possibly inside a later test's one-process Dask
+    work: collect it before each test."""
+    import gc
+
+    gc.collect()
+    yield
