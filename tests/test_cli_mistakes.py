@@ -223,11 +223,6 @@ MISTAKES = {
         1,
         "(no dask-ml dbscan in the registry)",
     ),
-    "scheduler-with-spectral-nystrom": (
-        ["run", "--method", "spectral-nystrom", "--scheduler", "local", "--backend", "cpu"],
-        1,
-        "(no dask-ml spectral-nystrom in the registry)",
-    ),
     "scheduler-with-intelex": (
         ["run", "--method", "kmeans", "--scheduler", "local", "--backend", "cpu-intelex"],
         1,

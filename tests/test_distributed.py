@@ -48,6 +48,31 @@ def test_two_workers_agree_with_one_process_within_the_tolerance_policy(
     assert on_two_workers.params == single_process.params  # pixel-space KNN, k = 50 in both
 
 
+def test_nystrom_spectral_on_two_workers_agrees_with_one_process(mnist_dir):
+    """dask-ml's SpectralClustering on the workers' partitions: the same clusters as in one
+    process (the same code, sample and seed), within the tolerance policy."""
+    records = [
+        run(
+            RunConfig(
+                "mnist",
+                DataOptions(mnist_dir),
+                method="spectral-nystrom",
+                params=Params(knn_space="pca"),  # the pixel-space KNN is tested with kmeans
+                backend="cpu",
+                cluster=spec,
+            ),
+            QUIET,
+        )
+        for spec in (None, ClusterSpec("local", workers=2))
+    ]
+    one, two = (record.metrics for record in records)
+    tolerance = tolerances.for_method("spectral-nystrom")
+    assert abs(one["test_accuracy"] - two["test_accuracy"]) <= tolerance.accuracy, (one, two)
+    assert abs(one["ari"] - two["ari"]) <= tolerance.ari
+    assert two["test_accuracy"] > 0.5 and two["n_clusters"] == 10
+    assert records[1].implementations["spectral-nystrom"] == "dask_ml.cluster.SpectralClustering"
+
+
 def test_the_record_says_where_it_ran_and_what_each_worker_held(on_two_workers):
     record = on_two_workers
     assert record.backend == "cpu-dask"
