@@ -160,6 +160,9 @@ class RunRecord:
     # a run on Dask workers: the scheduler, each worker's threads and memory limit, how the
     # workers got the digits, and per stage each worker's peak resident bytes; None: one process
     cluster: dict[str, Any] | None = None
+    # what gallery.py keeps of the cold run's clusters (sizes, labels, purity, a strip of
+    # digits each); None on Dask workers, for non-square digits and in older records
+    gallery: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = _plain(self)

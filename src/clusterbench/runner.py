@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from clusterbench import gallery
 from clusterbench.backends import select_backend
 from clusterbench.data import (
     DataOptions,
@@ -158,6 +159,14 @@ def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
         memory=model.peaks_,
         environment=environment,
         implementations=dict(backend.implementations),
+        gallery=gallery.build(
+            split.X_train,
+            backend.to_host(model.embedding_),
+            backend.to_host(model.cluster_ids_),
+            split.y_train,
+            backend.to_host(model.cluster_labels_),
+            config.params.seed,
+        ),
     )
 
 
