@@ -9,13 +9,14 @@ suite of the same machine only, unless the user names a cross-machine pair, whic
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from clusterbench.errors import ClusterbenchError
 from clusterbench.markdown import num, table
-from clusterbench.outputs import check_directory
+from clusterbench.outputs import check_directory, check_file
 from clusterbench.provenance import LIBRARIES
 from clusterbench.record import (
     BudgetRecord,
@@ -28,6 +29,8 @@ from clusterbench.record import (
     load_record,
 )
 from clusterbench.report_dask import dask_runs_table
+from clusterbench.report_html import RunPictures, write_page
+from clusterbench.report_parity import parity_table
 from clusterbench.report_plots import plot_machine
 from clusterbench.report_scale import csv_rows as scale_csv_rows
 from clusterbench.report_scale import scale_section
@@ -237,6 +240,10 @@ def machine_section(
     if grids:
         md += ["", "### DBSCAN grids (one cold run each)", "", *grids]
     md += ["", "### Accuracy", "", *accuracy_table(suites)]
+    parity = parity_table(pairs)
+    if parity:
+        md += ["", "### Parity between backends (the tolerance policy of `clusterbench compare`)"]
+        md += ["", *parity]
     for cpu, gpu, label in pairs:
         md += ["", *speedup_table(cpu, gpu, label)]
     budgets = budget_table(suites)
@@ -336,10 +343,16 @@ DEFAULT_OUT = Path("results")
 
 
 def build_report(
-    paths: list[Path], out_dir: Path = DEFAULT_OUT, cross: list[HostPair] | None = None
+    paths: list[Path],
+    out_dir: Path = DEFAULT_OUT,
+    cross: list[HostPair] | None = None,
+    html: Path | None = None,
 ) -> list[Path]:
-    """results/README.md, results.csv and PNG plots, from result files alone."""
+    """results/README.md, results.csv and PNG plots, from result files alone; with `html`, the
+    same tables and plots as one self-contained page, with each run's clusters drawn."""
     check_directory(out_dir, "--out")
+    if html is not None:
+        check_file(html, "--html")
     loaded = [(p, load_record(p)) for p in paths]
     for path, record in loaded:
         if isinstance(record, BudgetRecord | GridRecord):
@@ -362,10 +375,21 @@ def build_report(
         "",
     ]
     written: list[Path] = []
+    pictures: list[RunPictures] = []
     hosts = sorted({host for host, _, _ in suites} | {r.environment.host for r in runs})
     for host in hosts:
         host_suites = [s for (h, _, _), s in suites.items() if h == host]
         host_runs = [r for r in runs if r.environment.host == host]
+        pictures += [
+            RunPictures(host, f"{s.suite} suite, case {name}, {s.backend}", r)
+            for s in host_suites
+            for name, r in _pipeline_rows(s)
+        ]
+        pictures += [
+            RunPictures(host, f"{path.name}", r)
+            for path, r in loaded
+            if isinstance(r, RunRecord) and r.environment.host == host
+        ]
         if host_suites:
             section, pngs = machine_section(host, host_suites, pairs.get(host, []), out_dir)
             md += [*section, ""]
@@ -395,6 +419,14 @@ def build_report(
         writer.writeheader()
         writer.writerows(rows)
     md += ["", "Source files: " + ", ".join(f"`{p.name}`" for p, _ in loaded), ""]
+    if html is not None:
+        written.append(write_page(md, out_dir, pictures, html))
+        link = Path(os.path.relpath(html.absolute(), out_dir.absolute())).as_posix()
+        md[4:4] = [
+            f"The same tables and plots as one page, with each run's confusion matrix and "
+            f"cluster gallery: [{html.name}]({link}) (self-contained: it opens offline).",
+            "",
+        ]
     readme = out_dir / "README.md"
     readme.write_text("\n".join(md))
     return [readme, csv_path, *written]

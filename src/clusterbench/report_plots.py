@@ -82,6 +82,10 @@ def plot_machine(
             fig.savefig(path, dpi=100)
             plt.close(fig)
             written.append(path)
+    for suite in dict.fromkeys(s.suite for s in suites):
+        path = plot_stages(host, [s for s in suites if s.suite == suite], out_dir)
+        if path is not None:
+            written.append(path)
     for s in suites:
         for c in s.cases:
             stem = f"{host}-{s.suite}-{c.name}-{s.backend}"
@@ -98,3 +102,56 @@ def plot_machine(
                 heatmap(c.record.header, c.record.rows, path)
                 written.append(path)
     return written
+
+
+def plot_stages(host: str, suites: list[SuiteRecord], out_dir: Path) -> Path | None:
+    """One suite's seconds per stage, a panel per case: per backend a bar of the warm runs'
+    median with their range, the cold run marked beside it; None without pipeline cases."""
+    cases = list(
+        dict.fromkeys(c.name for s in suites for c in s.cases if isinstance(c.record, RunRecord))
+    )
+    if not cases:
+        return None
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(cases), figsize=(3.2 * len(cases), 4.0), squeeze=False)
+    width = 0.8 / len(suites)
+    for ax, name in zip(axes[0], cases, strict=True):
+        stages: list[str] = []
+        for s in suites:
+            for c in s.cases:
+                if c.name == name and isinstance(c.record, RunRecord):
+                    stages += [st for st in c.record.timing.cold.stages if st not in stages]
+        for i, s in enumerate(suites):
+            record = next((c.record for c in s.cases if c.name == name), None)
+            if not isinstance(record, RunRecord):
+                continue
+            x = [j + (i - (len(suites) - 1) / 2) * width for j in range(len(stages))]
+            spread = record.timing.warm_spread()
+            if spread:
+                kept = [spread.get(st) for st in stages]
+                med = [k.median if k else 0.0 for k in kept]
+                low = [k.median - k.min if k else 0.0 for k in kept]
+                high = [k.max - k.median if k else 0.0 for k in kept]
+                ax.bar(x, med, width, yerr=[low, high], capsize=2, color=f"C{i}",
+                       label=f"{s.backend}: warm median, range")  # fmt: skip
+            cold = [record.timing.cold.stages.get(st, float("nan")) for st in stages]
+            ax.scatter(x, cold, marker="D", color=f"C{i}", edgecolors="black", zorder=3, s=16,
+                       label=f"{s.backend}: cold run")  # fmt: skip
+        ax.set_xticks(range(len(stages)), stages, fontsize=8, rotation=30)
+        ax.set_yscale("log")
+        ax.set_title(name, fontsize=9)
+    axes[0][0].set_ylabel("seconds")
+    handles = {}
+    for ax in axes[0]:
+        handles |= dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+    fig.legend(handles.values(), handles.keys(), fontsize=7, loc="lower center", ncol=4)
+    fig.suptitle(
+        f"{suites[0].suite} suite on {host}: seconds per stage (bars: the warm runs' median, "
+        "whiskers: their range; diamonds: the cold run)",
+        fontsize=9,
+    )
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    path = out_dir / f"stages-{host}-{suites[0].suite}.png"
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

@@ -43,12 +43,19 @@ def add_parser(sub: Any) -> None:
     options.add(
         p, "out", default=DEFAULT_OUT, help="README.md, results.csv and PNGs; made if missing"
     )
+    p.add_argument(
+        "--html",
+        type=Path,
+        metavar="PAGE.html",
+        help="also write the report as one self-contained HTML page (images inline, no "
+        "network needed), with each run's confusion matrix and cluster gallery",
+    )
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     from clusterbench.report import build_report
 
-    for path in build_report(args.files, args.out, args.pair):
+    for path in build_report(args.files, args.out, args.pair, args.html):
         print(f"written {path}")
     return 0

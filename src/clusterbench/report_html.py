@@ -1,0 +1,117 @@
+"""The report as one self-contained HTML page: the Markdown report's own tables and plots
+(rendered from the same lines, so no table has a second implementation), every image inlined,
+and per run its confusion matrix and cluster gallery, drawn from the records alone. It needs no
+network and no script to view."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from clusterbench.record import RunRecord
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 0; color: #222; background: #fafafa; }
+main { max-width: 1400px; margin: 0 auto; padding: 1em 2em 4em; }
+table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.8em; display: block;
+        overflow-x: auto; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; white-space: nowrap; }
+th { background: #eee; } td:first-child, th:first-child { text-align: left; }
+img { max-width: 100%; height: auto; display: block; margin: 0.5em 0; }
+h2 { border-bottom: 2px solid #444; margin-top: 2em; } h3 { margin-top: 1.5em; }
+figure { margin: 0 0 2em; } figcaption { font-size: 0.85em; color: #555; }
+.run { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
+.run img.confusion { max-width: 420px; }
+.run img.gallery { max-width: 820px; }
+code { background: #eee; padding: 0 0.2em; }
+"""
+
+
+@dataclass(frozen=True)
+class RunPictures:
+    """One run to draw: where it comes from (host, suite/case, backend) and its record."""
+
+    host: str
+    title: str
+    record: RunRecord
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def markdown_html(lines: list[str], image_dir: Path) -> str:
+    """The Markdown report as HTML: headings given ids, each image inlined from image_dir."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    tokens = md.parse("\n".join(lines))
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open":
+            token.attrSet("id", slug(tokens[i + 1].content))
+        for child in token.children or []:
+            if child.type == "image":
+                src = str(child.attrGet("src") or "")
+                path = image_dir / src
+                if "/" not in src and path.suffix == ".png" and path.is_file():
+                    child.attrSet("src", data_uri(path.read_bytes()))
+    return md.renderer.render(tokens, md.options, {})
+
+
+def run_figures(runs: list[RunPictures]) -> str:
+    """Per run: its confusion matrix as a heatmap and its cluster gallery."""
+    from clusterbench.report_gallery import confusion_figure, gallery_figure, png_bytes
+
+    parts = [
+        '<h2 id="clusters">Clusters: confusion matrices and galleries</h2>',
+        "<p>Per run of each suite (and each single run): the test digits' confusion matrix, "
+        "and what each cluster holds: its size, the label its majority gave it, its purity, "
+        "the digits nearest its centre and a few at random (kept in the record).</p>",
+    ]
+    host = None
+    for run in runs:
+        if run.host != host:
+            host = run.host
+            parts.append(
+                f'<h3 id="clusters-{slug(host)}">Machine <code>{html.escape(host)}</code></h3>'
+            )
+        r = run.record
+        parts.append(f'<figure id="run-{slug(run.host + " " + run.title)}">')
+        parts.append(
+            f"<figcaption><b>{html.escape(run.title)}</b>: {html.escape(r.method)} on "
+            f"{html.escape(r.data.dataset)} ({r.data.n_train:,} training digits), "
+            f"{html.escape(r.backend)}; test accuracy {r.metrics['test_accuracy']:.4f}, "
+            f"ARI {r.metrics['ari']:.4f}</figcaption>"
+        )
+        parts.append('<div class="run">')
+        confusion = data_uri(png_bytes(confusion_figure(r)))
+        parts.append(f'<img class="confusion" alt="confusion matrix" src="{confusion}">')
+        if r.gallery:
+            picture = data_uri(png_bytes(gallery_figure(r), dpi=72))
+            parts.append(f'<img class="gallery" alt="cluster gallery" src="{picture}">')
+        else:
+            parts.append(
+                "<p>No gallery: the record has none (a run on Dask workers, or recorded before "
+                "galleries were kept).</p>"
+            )
+        parts.append("</div></figure>")
+    return "\n".join(parts)
+
+
+def write_page(lines: list[str], image_dir: Path, runs: list[RunPictures], path: Path) -> Path:
+    body = markdown_html(lines, image_dir) + run_figures(runs)
+    page = (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        "<title>clusterbench results</title>\n"
+        f"<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path
