@@ -53,9 +53,12 @@ def markdown_html(lines: list[str], image_dir: Path) -> str:
 
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     tokens = md.parse("\n".join(lines))
+    seen: dict[str, int] = {}
     for i, token in enumerate(tokens):
-        if token.type == "heading_open":
-            token.attrSet("id", slug(tokens[i + 1].content))
+        if token.type == "heading_open":  # ids unique: each machine has an "Accuracy"
+            name = slug(tokens[i + 1].content)
+            seen[name] = seen.get(name, 0) + 1
+            token.attrSet("id", name if seen[name] == 1 else f"{name}-{seen[name]}")
         for child in token.children or []:
             if child.type == "image":
                 src = str(child.attrGet("src") or "")
@@ -91,8 +94,11 @@ def run_figures(runs: list[RunPictures]) -> str:
             f"ARI {r.metrics['ari']:.4f}</figcaption>"
         )
         parts.append('<div class="run">')
-        confusion = data_uri(png_bytes(confusion_figure(r)))
-        parts.append(f'<img class="confusion" alt="confusion matrix" src="{confusion}">')
+        if "confusion_matrix" in r.metrics:
+            confusion = data_uri(png_bytes(confusion_figure(r)))
+            parts.append(f'<img class="confusion" alt="confusion matrix" src="{confusion}">')
+        else:
+            parts.append("<p>No confusion matrix in the record.</p>")
         if r.gallery:
             picture = data_uri(png_bytes(gallery_figure(r), dpi=72))
             parts.append(f'<img class="gallery" alt="cluster gallery" src="{picture}">')
