@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -189,3 +190,47 @@ def test_every_backend_against_stock_and_accelerated_cpu(tmp_path):
         "### Speedup of `gpu` over `cpu-intelex`, quick suite, same machine",
     ]
     assert "accuracy cpu-intelex / gpu" in readme
+
+
+def test_parity_verdicts_follow_the_tolerance_policy(tmp_path):
+    """gpu's spectral misses the CPU's accuracy by 0.04 (> 0.02): it differs; kmeans agrees."""
+    paths = [
+        write(tmp_path / "cpu.json", suite("cpu", 1.0, accuracy=0.74)),
+        write(tmp_path / "gpu.json", suite("gpu", 10.0, accuracy=0.70)),
+    ]
+    out = tmp_path / "report"
+    assert main(["report", *map(str, paths), "--out", str(out)]) == 0
+    parity = section((out / "README.md").read_text(), "### Parity between backends")
+    assert "| quick | kmeans | kmeans | cpu / gpu | 0.6200 / 0.6200 |" in parity
+    assert parity.count("| agrees |") == 1
+    assert "| differs: accuracy gap 0.0400 > 0.02 |" in parity
+    assert (out / "stages-box-quick.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_html_page_holds_the_same_tables_and_inlines_every_image(tmp_path, results):
+    out = tmp_path / "report"
+    page = tmp_path / "page" / "report.html"
+    assert main(["report", *map(str, results), "--out", str(out), "--html", str(page)]) == 0
+    text, readme = page.read_text(), (out / "README.md").read_text()
+    assert "[report.html](../page/report.html)" in readme  # the Markdown links the page
+    sources = re.findall(r'<img [^>]*src="([^"]*)"', text)
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert "<script" not in text and "http://" not in text and "https://" not in text
+    # a table of the Markdown report, cell for cell, in the page
+    row = "| quick | spectral | cpu | 2 | 0.10 | 1.00 |  | 40.00 | 0.01 | 2.00 "
+    row += "| 43.11 (39.11-47.11) |"
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert row in readme
+    assert "".join(f"<td>{c}</td>" for c in cells) in re.sub(r"\s*\n\s*", "", text)
+    for heading in ("cold-run-seconds-per-stage", "parity-between-backends", "clusters"):
+        assert f'id="{heading}' in text
+    assert 'alt="stages-box-quick"' in text  # the stage plot, inlined
+
+
+def test_the_html_page_needs_a_writable_place_before_any_work(tmp_path, results, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    out = tmp_path / "report"
+    args = ["report", *map(str, results), "--out", str(out), "--html", str(blocker / "r.html")]
+    assert main(args) == 1
+    assert "--html" in capsys.readouterr().err and not out.exists()

@@ -27,6 +27,9 @@ figure { margin: 0 0 2em; } figcaption { font-size: 0.85em; color: #555; }
 .run img.confusion { max-width: 420px; }
 .run img.gallery { max-width: 820px; }
 code { background: #eee; padding: 0 0.2em; }
+nav { float: right; width: 24em; margin: 1em 0 1em 2em; font-size: 0.8em; }
+nav ul { padding-left: 1em; } nav li.h3 { margin-left: 1.2em; list-style: circle; }
+td:nth-child(-n+3), th:nth-child(-n+3) { text-align: left; }
 """
 
 
@@ -47,25 +50,31 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def markdown_html(lines: list[str], image_dir: Path) -> str:
-    """The Markdown report as HTML: headings given ids, each image inlined from image_dir."""
+def markdown_html(lines: list[str], image_dir: Path) -> tuple[str, list[tuple[str, str, str]]]:
+    """The Markdown report as HTML, headings given ids and each image inlined from image_dir;
+    and its sections (id, h2 or h3, title) for the page's contents."""
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     tokens = md.parse("\n".join(lines))
     seen: dict[str, int] = {}
+    sections = []
     for i, token in enumerate(tokens):
         if token.type == "heading_open":  # ids unique: each machine has an "Accuracy"
-            name = slug(tokens[i + 1].content)
+            title = tokens[i + 1].content
+            name = slug(title)
             seen[name] = seen.get(name, 0) + 1
-            token.attrSet("id", name if seen[name] == 1 else f"{name}-{seen[name]}")
+            name = name if seen[name] == 1 else f"{name}-{seen[name]}"
+            token.attrSet("id", name)
+            if token.tag in ("h2", "h3"):
+                sections.append((name, token.tag, title.replace("`", "")))
         for child in token.children or []:
             if child.type == "image":
                 src = str(child.attrGet("src") or "")
                 path = image_dir / src
                 if "/" not in src and path.suffix == ".png" and path.is_file():
                     child.attrSet("src", data_uri(path.read_bytes()))
-    return md.renderer.render(tokens, md.options, {})
+    return md.renderer.render(tokens, md.options, {}), sections
 
 
 def run_figures(runs: list[RunPictures]) -> str:
@@ -112,7 +121,14 @@ def run_figures(runs: list[RunPictures]) -> str:
 
 
 def write_page(lines: list[str], image_dir: Path, runs: list[RunPictures], path: Path) -> Path:
-    body = markdown_html(lines, image_dir) + run_figures(runs)
+    report, sections = markdown_html(lines, image_dir)
+    sections.append(("clusters", "h2", "Clusters: confusion matrices and galleries"))
+    contents = "".join(
+        f'<li class="{tag}"><a href="#{name}">{html.escape(title)}</a></li>'
+        for name, tag, title in sections
+    )
+    body = f'<nav id="contents"><b>Contents</b><ul>{contents}</ul></nav>\n{report}'
+    body += run_figures(runs)
     page = (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         "<title>clusterbench results</title>\n"
