@@ -48,14 +48,14 @@ def test_two_workers_agree_with_one_process_within_the_tolerance_policy(
     assert on_two_workers.params == single_process.params  # pixel-space KNN, k = 50 in both
 
 
-def test_nystrom_spectral_on_two_workers_agrees_with_one_process(mnist_dir):
+def test_nystrom_spectral_on_two_workers_agrees_with_one_process(mnist_dir, infimnist_cache):
     """dask-ml's SpectralClustering on the workers' partitions: the same clusters as in one
     process (the same code, sample and seed), within the tolerance policy."""
     records = [
         run(
             RunConfig(
-                "mnist",
-                DataOptions(mnist_dir),
+                "infimnist",  # its first 20,000 digits: MNIST's
+                DataOptions(mnist_dir, n_train=20_000),
                 method="spectral-nystrom",
                 params=Params(knn_space="pca"),  # the pixel-space KNN is tested with kmeans
                 backend="cpu",
