@@ -63,10 +63,12 @@ def problems(page: Path, sections: tuple[str, ...], screenshot: Path | None = No
             tab.goto(page.absolute().as_uri(), wait_until="load")
             broken = tab.evaluate(
                 "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
-                ".map(i => i.alt || i.getAttribute('src').slice(0, 80))"
+                ".map(i => i.alt || (i.getAttribute('src') || '').slice(0, 80))"
             )
             found += [f"broken image: {name}" for name in broken]
-            sources = tab.evaluate("Array.from(document.images).map(i => i.getAttribute('src'))")
+            sources = tab.evaluate(
+                "Array.from(document.images).map(i => i.getAttribute('src') || '')"
+            )
             found += [f"image not inline: {s[:80]}" for s in sources if not s.startswith("data:")]
             if not sources:
                 found.append("no image at all")

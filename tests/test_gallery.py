@@ -13,7 +13,6 @@ from clusterbench import gallery
 from clusterbench.cli import main
 from clusterbench.data import DataOptions
 from clusterbench.record import SuiteCase, load_record, write_record
-from clusterbench.registry import Params
 from clusterbench.runner import RunConfig, run
 from tests.records import suite
 
@@ -117,11 +116,22 @@ def test_a_suite_record_needs_its_case_named(digits_record, tmp_path, capsys):
     assert "no gallery" in capsys.readouterr().err  # a made-up record without one
 
 
-def test_another_seed_draws_other_random_members(digits_record):
-    record, _ = digits_record
-    other = run(
-        RunConfig("digits", DataOptions(), method="kmeans", backend="cpu", params=Params(seed=1)),
-        QUIET,
-    )
-    randoms = [c["random"] for c in record.gallery["clusters"]]
-    assert randoms != [c["random"] for c in other.gallery["clusters"]]
+def test_another_seed_draws_other_random_members_of_the_same_clusters():
+    pixels, features, ids, y = _blobs(3, 40)
+    one, two = (gallery.build(pixels, features, ids, y, np.arange(3), s) for s in (0, 1))
+    assert [c["nearest"] for c in one["clusters"]] == [c["nearest"] for c in two["clusters"]]
+    assert [c["random"] for c in one["clusters"]] != [c["random"] for c in two["clusters"]]
+
+
+def test_large_digits_are_kept_as_thumbnails_within_the_budget():
+    pixels, features, ids, y = _blobs(2, 20, side=64)
+    g = gallery.build(pixels, features, ids, y, np.arange(2), 0)
+    assert g["image_shape"] == [21, 21]  # 63 x 63 of 64 x 64, blocks of 3 x 3 averaged
+    c = g["clusters"][0]
+    block = pixels[c["nearest"][0]].reshape(64, 64)[:3, :3].mean()
+    assert gallery.digits_of(g, c)[0, 0, 0] == round(block)
+
+
+def test_a_clustering_of_noise_only_has_no_gallery():
+    pixels, features, ids, y = _blobs(2, 10)
+    assert gallery.build(pixels, features, np.full_like(ids, -1), y, np.arange(2), 0) is None

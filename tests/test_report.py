@@ -203,7 +203,7 @@ def test_parity_verdicts_follow_the_tolerance_policy(tmp_path):
     parity = section((out / "README.md").read_text(), "### Parity between backends")
     assert "| quick | kmeans | kmeans | cpu / gpu | 0.6200 / 0.6200 |" in parity
     assert parity.count("| agrees |") == 1
-    assert "| differs: accuracy gap 0.0400 > 0.02 |" in parity
+    assert "| differs: test_accuracy differs by 0.0400 (tolerance 0.02) |" in parity
     assert (out / "stages-box-quick.png").read_bytes()[:4] == b"\x89PNG"
 
 

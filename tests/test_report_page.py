@@ -34,6 +34,7 @@ SECTIONS = (
 
 @pytest.fixture(scope="module", autouse=True)
 def chromium():
+    pytest.importorskip("playwright", reason="playwright is in the dev extra")
     if page_check.browser() is None:
         message = "no Chromium installed (Debian: apt-get install chromium)"
         if os.environ.get("CLUSTERBENCH_STRICT"):

@@ -117,6 +117,14 @@ def _run(c: Comparison, case: str, a: RunRecord, b: RunRecord, tol: Tolerances) 
     c.lines.append(f"{case:<14} {'backend':<22} {a.backend:>12} {b.backend:>12}")
 
 
+def run_problems(a: RunRecord, b: RunRecord) -> list[str]:
+    """Why two runs are not the same result under the tolerance policy ([] when they are):
+    what `compare` says of them, for the report's parity verdicts."""
+    c = Comparison()
+    _run(c, "run", a, b, Tolerances())
+    return [problem.removeprefix("run: ") for problem in c.problems]
+
+
 def _budget(c: Comparison, case: str, a: BudgetRecord, b: BudgetRecord, tol: Tolerances) -> None:
     for what in ("fingerprint", "protocol", "subsample", "seed"):
         c.same(case, what, getattr(a.data, what), getattr(b.data, what))

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+MAX_SIDE = 28  # larger digits are kept averaged down to at most this many pixels a side
 MAX_CLUSTERS = 30  # the largest clusters; the record says how many there were in all
 NEAREST = 8  # members nearest the cluster's centre (the mean of its members' features)
 RANDOM = 4  # members drawn at random (seeded) from the others
@@ -36,6 +37,17 @@ def decode(text: str, count: int, shape: tuple[int, int]) -> np.ndarray:
     return np.frombuffer(raw, np.uint8).reshape(count, *shape)
 
 
+def thumbnails(digits: np.ndarray, side: int) -> np.ndarray:
+    """(count, side * side) uint8 digits as (count, s, s) with s <= MAX_SIDE: blocks averaged."""
+    images = digits.reshape(-1, side, side)
+    step = -(-side // MAX_SIDE)  # ceil
+    if step == 1:
+        return images
+    cut = side - side % step
+    blocks = images[:, :cut, :cut].reshape(len(images), cut // step, step, cut // step, step)
+    return blocks.mean(axis=(2, 4)).round().astype(np.uint8)
+
+
 def build(
     pixels: np.ndarray,
     features: np.ndarray,
@@ -45,7 +57,8 @@ def build(
     seed: int,
 ) -> dict[str, Any] | None:
     """The gallery of a clustering of `pixels` (uint8, one digit a row) into `ids` (-1: noise),
-    the clusters named `cluster_labels`; None where the digits are not square images."""
+    the clusters named `cluster_labels`; None where the digits are not square images or no
+    digit is in a cluster."""
     side = math.isqrt(pixels.shape[1])
     if side * side != pixels.shape[1]:
         return None
@@ -53,7 +66,7 @@ def build(
     n_classes = int(y.max()) + 1
     sizes = np.bincount(ids[ids >= 0], minlength=len(cluster_labels))
     largest = np.argsort(-sizes, kind="stable")[:MAX_CLUSTERS]
-    clusters = []
+    clusters, brightest, shape = [], 0, thumbnails(pixels[:1], side).shape[1:]
     for c in largest:
         members = np.flatnonzero(ids == c)
         if len(members) == 0:
@@ -65,6 +78,8 @@ def build(
         drawn = np.sort(rng.choice(others, min(RANDOM, len(others)), replace=False))
         label = int(cluster_labels[c])
         chosen = np.concatenate([nearest, drawn])
+        images = thumbnails(pixels[chosen], side)
+        brightest = max(brightest, int(images.max()))
         clusters.append(
             {
                 "cluster": int(c),
@@ -74,13 +89,15 @@ def build(
                 "class_counts": np.bincount(y[members], minlength=n_classes).tolist(),
                 "nearest": nearest.tolist(),
                 "random": drawn.tolist(),
-                "pixels": encode(pixels[chosen]),
+                "pixels": encode(images),
             }
         )
+    if not clusters:
+        return None
     return {
         "basis": BASIS,
-        "image_shape": [side, side],
-        "max_value": int(pixels.max()),
+        "image_shape": list(shape),
+        "max_value": brightest,
         "clusters_total": int(len(cluster_labels)),
         "noise": int(np.sum(ids < 0)),
         "clusters": clusters,

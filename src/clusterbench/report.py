@@ -242,8 +242,9 @@ def machine_section(
     md += ["", "### Accuracy", "", *accuracy_table(suites)]
     parity = parity_table(pairs)
     if parity:
-        md += ["", "### Parity between backends (the tolerance policy of `clusterbench compare`)"]
-        md += ["", *parity]
+        md += ["", "### Parity between backends (clusterbench compare's verdict)", ""]
+        md += ["The same data, split, seed and parameters, and test accuracy and ARI within the "
+               "tolerance policy (README: Tolerances).", "", *parity]  # fmt: skip
     for cpu, gpu, label in pairs:
         md += ["", *speedup_table(cpu, gpu, label)]
     budgets = budget_table(suites)

@@ -63,10 +63,12 @@ def gallery_figure(record: RunRecord) -> Any:
         if shown < g["clusters_total"]
         else ""
     )
+    if g["noise"]:
+        more += f"; {g['noise']:,} training digits are noise (in no cluster)"
     fig.suptitle(
         _title(record, "Clusters")
-        + f"\nleft: the {gallery.NEAREST} digits nearest each cluster's centre; right: "
-        f"{gallery.RANDOM} at random{more}",
+        + f"\nleft: up to {gallery.NEAREST} digits nearest each cluster's centre; right: up "
+        f"to {gallery.RANDOM} others at random{more}",
         fontsize=9,
     )
     fig.tight_layout()

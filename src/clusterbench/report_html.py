@@ -42,6 +42,9 @@ class RunPictures:
     record: RunRecord
 
 
+FIXED_IDS = ("contents", "clusters")  # the page's own; a heading of that name gets a suffix
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
@@ -57,7 +60,7 @@ def markdown_html(lines: list[str], image_dir: Path) -> tuple[str, list[tuple[st
 
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     tokens = md.parse("\n".join(lines))
-    seen: dict[str, int] = {}
+    seen = dict.fromkeys(FIXED_IDS, 1)
     sections = []
     for i, token in enumerate(tokens):
         if token.type == "heading_open":  # ids unique: each machine has an "Accuracy"
@@ -74,6 +77,9 @@ def markdown_html(lines: list[str], image_dir: Path) -> tuple[str, list[tuple[st
                 path = image_dir / src
                 if "/" not in src and path.suffix == ".png" and path.is_file():
                     child.attrSet("src", data_uri(path.read_bytes()))
+                else:  # never a link out of the page: say what is missing instead
+                    child.type, child.tag, child.children = "text", "", None
+                    child.content = f"[image {src} is not beside the report in {image_dir}]"
     return md.renderer.render(tokens, md.options, {}), sections
 
 
@@ -88,14 +94,13 @@ def run_figures(runs: list[RunPictures]) -> str:
         "the digits nearest its centre and a few at random (kept in the record).</p>",
     ]
     host = None
-    for run in runs:
+    for index, run in enumerate(runs, 1):
         if run.host != host:
             host = run.host
-            parts.append(
-                f'<h3 id="clusters-{slug(host)}">Machine <code>{html.escape(host)}</code></h3>'
-            )
+            name = html.escape(host)
+            parts.append(f'<h3 id="clusters-{index}">Machine <code>{name}</code></h3>')
         r = run.record
-        parts.append(f'<figure id="run-{slug(run.host + " " + run.title)}">')
+        parts.append(f'<figure id="run-{slug(run.host + " " + run.title)}-{index}">')
         parts.append(
             f"<figcaption><b>{html.escape(run.title)}</b>: {html.escape(r.method)} on "
             f"{html.escape(r.data.dataset)} ({r.data.n_train:,} training digits), "
@@ -113,8 +118,8 @@ def run_figures(runs: list[RunPictures]) -> str:
             parts.append(f'<img class="gallery" alt="cluster gallery" src="{picture}">')
         else:
             parts.append(
-                "<p>No gallery: the record has none (a run on Dask workers, or recorded before "
-                "galleries were kept).</p>"
+                "<p>No gallery: the record has none (a run on Dask workers, digits that are not "
+                "square images, or a record from before galleries were kept).</p>"
             )
         parts.append("</div></figure>")
     return "\n".join(parts)

@@ -1,24 +1,19 @@
 """The report's parity verdicts: per case, whether two backends of one machine reached the same
-result within the tolerance policy (tolerances.py), as `clusterbench compare` judges it."""
+result: `clusterbench compare`'s own judgement (the same data, split, seed and parameters, and
+accuracy and ARI within the tolerance policy of tolerances.py)."""
 
 from __future__ import annotations
 
 from clusterbench import tolerances
+from clusterbench.compare import run_problems
 from clusterbench.markdown import num, table
 from clusterbench.record import RunRecord, SuiteRecord
 
 
 def verdict(a: RunRecord, b: RunRecord) -> str:
-    """`agrees`, or which gap is beyond the method's tolerance."""
-    t = tolerances.for_method(a.method)
-    gaps = {
-        "accuracy": (abs(a.metrics["test_accuracy"] - b.metrics["test_accuracy"]), t.accuracy),
-        "ARI": (abs(a.metrics["ari"] - b.metrics["ari"]), t.ari),
-    }
-    beyond = [
-        f"{what} gap {gap:.4f} > {limit}" for what, (gap, limit) in gaps.items() if gap > limit
-    ]
-    return "differs: " + ", ".join(beyond) if beyond else "agrees"
+    """`agrees`, or why not: a gap beyond the method's tolerance, or other data or parameters."""
+    problems = run_problems(a, b)
+    return "differs: " + "; ".join(problems) if problems else "agrees"
 
 
 def parity_table(pairs: list[tuple[SuiteRecord, SuiteRecord, str]]) -> list[str]:
