@@ -4,9 +4,10 @@ is one line."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from clusterbench import tolerances
+from clusterbench import gallery, tolerances
 from clusterbench.cli import main
 from clusterbench.data import DataOptions, load_dataset
 from clusterbench.distributed import cluster
@@ -46,6 +47,20 @@ def test_two_workers_agree_with_one_process_within_the_tolerance_policy(
     assert two["test_accuracy"] > 0.5  # a clustering, not chance (0.1)
     assert on_two_workers.data.fingerprint == single_process.data.fingerprint
     assert on_two_workers.params == single_process.params  # pixel-space KNN, k = 50 in both
+
+
+def test_a_run_on_workers_keeps_its_gallery_fetching_only_the_chosen_digits(
+    on_two_workers, mnist_dir
+):
+    g = on_two_workers.gallery
+    assert len(g["clusters"]) == 10 and g["noise"] == 0 and g["image_shape"] == [28, 28]
+    assert sum(c["size"] for c in g["clusters"]) == 60_000
+    purity = sum(c["purity"] * c["size"] for c in g["clusters"]) / 60_000
+    assert purity == pytest.approx(on_two_workers.metrics["train_purity"])
+    train = load_dataset("mnist", DataOptions(mnist_dir)).images[:60_000]  # the workers' digits
+    for c in g["clusters"]:
+        chosen = c["nearest"] + c["random"]
+        assert np.array_equal(gallery.digits_of(g, c), train[chosen].reshape(-1, 28, 28))
 
 
 def test_nystrom_spectral_on_two_workers_agrees_with_one_process(mnist_dir, infimnist_cache):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import math
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,18 @@ def thumbnails(digits: np.ndarray, side: int) -> np.ndarray:
     return blocks.mean(axis=(2, 4)).round().astype(np.uint8)
 
 
+def centre_distances(features: np.ndarray, ids: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Each digit's squared distance to the mean of its cluster's features (inf for noise)."""
+    member = ids >= 0
+    points = features[member].astype(np.float64)
+    sums = np.zeros((n_clusters, features.shape[1]))
+    np.add.at(sums, ids[member], points)
+    centres = sums / np.maximum(1, np.bincount(ids[member], minlength=n_clusters))[:, None]
+    distances = np.full(len(ids), np.inf)
+    distances[member] = ((points - centres[ids[member]]) ** 2).sum(axis=1)
+    return distances
+
+
 def build(
     pixels: np.ndarray,
     features: np.ndarray,
@@ -59,30 +72,51 @@ def build(
     """The gallery of a clustering of `pixels` (uint8, one digit a row) into `ids` (-1: noise),
     the clusters named `cluster_labels`; None where the digits are not square images or no
     digit is in a cluster."""
-    side = math.isqrt(pixels.shape[1])
-    if side * side != pixels.shape[1]:
+    distances = centre_distances(features, ids, len(cluster_labels))
+    return build_from(lambda rows: pixels[rows], pixels.shape[1], distances, ids, y,
+                      cluster_labels, seed)  # fmt: skip
+
+
+def build_from(
+    pixels_of: Callable[[np.ndarray], np.ndarray],
+    n_pixels: int,
+    distances: np.ndarray,
+    ids: np.ndarray,
+    y: np.ndarray,
+    cluster_labels: np.ndarray,
+    seed: int,
+) -> dict[str, Any] | None:
+    """`build`, given each digit's distance to its cluster's centre and a way to fetch rows of
+    pixels (on Dask workers the digits stay there: only the chosen rows are fetched)."""
+    side = math.isqrt(n_pixels)
+    if side * side != n_pixels:
         return None
     rng = np.random.default_rng(seed)
     n_classes = int(y.max()) + 1
     sizes = np.bincount(ids[ids >= 0], minlength=len(cluster_labels))
     largest = np.argsort(-sizes, kind="stable")[:MAX_CLUSTERS]
-    clusters, brightest, shape = [], 0, thumbnails(pixels[:1], side).shape[1:]
+    chosen: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for c in largest:
         members = np.flatnonzero(ids == c)
         if len(members) == 0:
             continue
-        points = features[members].astype(np.float64)
-        distances = ((points - points.mean(axis=0)) ** 2).sum(axis=1)
-        nearest = members[np.argsort(distances, kind="stable")[:NEAREST]]
+        nearest = members[np.argsort(distances[members], kind="stable")[:NEAREST]]
         others = np.setdiff1d(members, nearest)
         drawn = np.sort(rng.choice(others, min(RANDOM, len(others)), replace=False))
+        chosen[int(c)] = (members, nearest, drawn)
+    if not chosen:
+        return None
+    rows = np.unique(np.concatenate([np.concatenate(v[1:]) for v in chosen.values()]))
+    fetched = dict(zip(rows.tolist(), np.asarray(pixels_of(rows)), strict=True))
+    clusters, brightest = [], 0
+    for c, (members, nearest, drawn) in chosen.items():
         label = int(cluster_labels[c])
-        chosen = np.concatenate([nearest, drawn])
-        images = thumbnails(pixels[chosen], side)
+        digits = np.stack([fetched[i] for i in np.concatenate([nearest, drawn]).tolist()])
+        images = thumbnails(digits, side)
         brightest = max(brightest, int(images.max()))
         clusters.append(
             {
-                "cluster": int(c),
+                "cluster": c,
                 "size": len(members),
                 "label": label,
                 "purity": float(np.mean(y[members] == label)),
@@ -92,11 +126,9 @@ def build(
                 "pixels": encode(images),
             }
         )
-    if not clusters:
-        return None
     return {
         "basis": BASIS,
-        "image_shape": list(shape),
+        "image_shape": list(images.shape[1:]),
         "max_value": brightest,
         "clusters_total": int(len(cluster_labels)),
         "noise": int(np.sum(ids < 0)),

@@ -161,7 +161,7 @@ class RunRecord:
     # workers got the digits, and per stage each worker's peak resident bytes; None: one process
     cluster: dict[str, Any] | None = None
     # what gallery.py keeps of the cold run's clusters (sizes, labels, purity, a strip of
-    # digits each); None on Dask workers, for non-square digits and in older records
+    # digits each); None for non-square digits and in older records
     gallery: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:

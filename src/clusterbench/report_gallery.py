@@ -44,7 +44,7 @@ def gallery_figure(record: RunRecord) -> Any:
     g = record.gallery
     if not g:
         raise ValueError(
-            "the record has no gallery (recorded on Dask workers, of non-square digits, or by "
+            "the record has no gallery (of digits that are not square images, or written by "
             "an older clusterbench)"
         )
     plt = _pyplot()

@@ -118,8 +118,8 @@ def run_figures(runs: list[RunPictures]) -> str:
             parts.append(f'<img class="gallery" alt="cluster gallery" src="{picture}">')
         else:
             parts.append(
-                "<p>No gallery: the record has none (a run on Dask workers, digits that are not "
-                "square images, or a record from before galleries were kept).</p>"
+                "<p>No gallery: the record has none (digits that are not square images, or a "
+                "record from before galleries were kept).</p>"
             )
         parts.append("</div></figure>")
     return "\n".join(parts)

@@ -14,6 +14,7 @@ from clusterbench.data import Split
 from clusterbench.data.datasets import check_options
 from clusterbench.distributed.cluster import connect, workers
 from clusterbench.distributed.digits import DATASETS, load_on_workers
+from clusterbench.distributed.gallery import build as gallery_on_workers
 from clusterbench.distributed.pipeline import DistributedClusterThenLabel
 from clusterbench.errors import BackendError, ConfigError
 from clusterbench.metrics import clustering_scores, labelling_scores
@@ -118,6 +119,15 @@ def run_on_workers(config: Any, log: Log) -> RunRecord:
                 config.params.seed,
             ),
         }
+        pictures = gallery_on_workers(
+            data.X,
+            model.embedding_,
+            model.cluster_ids_,
+            ids,
+            y_train,
+            backend.to_host(model.cluster_labels_),
+            config.params.seed,
+        )
         cluster = {
             "scheduler": "local" if config.cluster.is_local else client.scheduler.address,
             "workers": workers(client),
@@ -158,4 +168,5 @@ def run_on_workers(config: Any, log: Log) -> RunRecord:
         environment=environment,
         implementations=dict(backend.implementations),
         cluster=cluster,
+        gallery=pictures,
     )

@@ -1,0 +1,69 @@
+"""The cluster gallery of a run on Dask workers: each digit's distance to its cluster's centre
+is computed where its features are, and only the chosen digits' pixels reach the client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from clusterbench import gallery
+
+
+def _host(block: Any) -> np.ndarray:
+    """A partition on the host (a CuPy partition of dask-cuda workers copied back)."""
+    return block.get() if hasattr(block, "get") else np.asarray(block)
+
+
+def _sums(features: Any, ids: Any, n_clusters: int) -> np.ndarray:
+    """(clusters, dims + 1): each cluster's feature sums in this partition, and its count."""
+    features, ids = _host(features).astype(np.float64), _host(ids)
+    member = ids >= 0
+    sums = np.zeros((n_clusters, features.shape[1] + 1))
+    np.add.at(sums[:, :-1], ids[member], features[member])
+    sums[:, -1] = np.bincount(ids[member], minlength=n_clusters)
+    return sums
+
+
+def _distances(features: Any, ids: Any, centres: np.ndarray) -> np.ndarray:
+    features, ids = _host(features).astype(np.float64), _host(ids)
+    distances = np.full(len(ids), np.inf)
+    member = ids >= 0
+    distances[member] = ((features[member] - centres[ids[member]]) ** 2).sum(axis=1)
+    return distances
+
+
+def build(
+    X: Any,
+    features: Any,
+    ids: Any,
+    host_ids: np.ndarray,
+    y: np.ndarray,
+    cluster_labels: np.ndarray,
+    seed: int,
+) -> dict[str, Any] | None:
+    """gallery.build for digits `X` and `features` (Dask arrays on the workers) clustered into
+    `ids` (a Dask array; `host_ids` the same on the client)."""
+    import dask
+
+    n_clusters = len(cluster_labels)
+    features = features.rechunk({1: -1})
+    pairs = list(
+        zip(
+            features.to_delayed().ravel(),
+            ids.rechunk((features.chunks[0],)).to_delayed().ravel(),
+            strict=True,
+        )
+    )
+    totals = sum(dask.compute(*[dask.delayed(_sums)(f, i, n_clusters) for f, i in pairs]))
+    centres = totals[:, :-1] / np.maximum(1, totals[:, -1])[:, None]
+    parts = dask.compute(*[dask.delayed(_distances)(f, i, centres) for f, i in pairs])
+    return gallery.build_from(
+        lambda rows: _host(X[rows].compute()),
+        X.shape[1],
+        np.concatenate(parts),
+        host_ids,
+        y,
+        cluster_labels,
+        seed,
+    )
