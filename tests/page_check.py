@@ -83,8 +83,9 @@ def problems(page: Path, sections: tuple[str, ...], screenshot: Path | None = No
     return found
 
 
-def screenshots(page: Path, stem: Path) -> list[Path]:
-    """The top of the page and its first cluster gallery, as `stem`-top.png and -clusters.png."""
+def screenshots(page: Path, stem: Path, figure: str = "case-spectral") -> list[Path]:
+    """The top of the page, and the first run whose id holds `figure` (else the first run) with
+    its confusion matrix and gallery: `stem`-top.png and `stem`-clusters.png."""
     from playwright.sync_api import sync_playwright
 
     paths = [stem.with_name(f"{stem.name}-top.png"), stem.with_name(f"{stem.name}-clusters.png")]
@@ -93,7 +94,10 @@ def screenshots(page: Path, stem: Path) -> list[Path]:
         tab = chromium.new_page(viewport=VIEWPORT)
         tab.goto(page.absolute().as_uri(), wait_until="load")
         tab.screenshot(path=str(paths[0]))
-        tab.locator("figure[id^=run-] img.gallery").first.scroll_into_view_if_needed()
+        figures = tab.locator(f"figure[id^=run-][id*={figure}]")
+        (
+            figures if figures.count() else tab.locator("figure[id^=run-]")
+        ).first.scroll_into_view_if_needed()
         tab.screenshot(path=str(paths[1]))
         chromium.close()
     return paths
