@@ -21,7 +21,8 @@ table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.8em; displa
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; white-space: nowrap; }
 th { background: #eee; } td:first-child, th:first-child { text-align: left; }
 img { max-width: 100%; height: auto; display: block; margin: 0.5em 0; }
-h2 { border-bottom: 2px solid #444; margin-top: 2em; } h3 { margin-top: 1.5em; }
+h2 { border-bottom: 2px solid #444; margin-top: 2em; overflow: hidden; }
+h3 { margin-top: 1.5em; }
 figure { margin: 0 0 2em; } figcaption { font-size: 0.85em; color: #555; }
 .run { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
 .run img.confusion { max-width: 420px; }
