@@ -87,7 +87,7 @@ def test_a_run_record_carries_its_gallery_and_reads_it_back(digits_record):
 def test_the_gallery_command_draws_a_png_from_the_record(digits_record, tmp_path):
     _, path = digits_record
     out = tmp_path / "pictures" / "g.png"
-    assert main(["gallery", str(path), "--out", str(out)]) == 0
+    assert main(["gallery", str(path), "--plot", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
 
 
@@ -97,7 +97,7 @@ def test_a_record_without_a_gallery_is_one_line(digits_record, tmp_path, capsys)
     d = record.to_json()
     del d["gallery"]  # as written before galleries
     old.write_text(json.dumps(d))
-    assert main(["gallery", str(old), "--out", str(tmp_path / "g.png")]) == 1
+    assert main(["gallery", str(old), "--plot", str(tmp_path / "g.png")]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("clusterbench: error:") and "no gallery" in err and "\n" not in err
     assert not (tmp_path / "g.png").exists()
@@ -109,10 +109,12 @@ def test_a_suite_record_needs_its_case_named(digits_record, tmp_path, capsys):
     base = suite("cpu", 1.0)
     cases = [SuiteCase("kmeans", replace(record, environment=None)), *base.cases[1:]]
     write_record(replace(base, cases=cases), path)
-    assert main(["gallery", str(path), "--out", str(tmp_path / "g.png")]) == 1
+    assert main(["gallery", str(path), "--plot", str(tmp_path / "g.png")]) == 1
     assert "--case (kmeans, spectral)" in capsys.readouterr().err
-    assert main(["gallery", str(path), "--case", "kmeans", "--out", str(tmp_path / "g.png")]) == 0
-    assert main(["gallery", str(path), "--case", "spectral", "--out", str(tmp_path / "h.png")]) == 1
+    assert main(["gallery", str(path), "--case", "kmeans", "--plot", str(tmp_path / "g.png")]) == 0
+    assert (
+        main(["gallery", str(path), "--case", "spectral", "--plot", str(tmp_path / "h.png")]) == 1
+    )
     assert "no gallery" in capsys.readouterr().err  # a made-up record without one
 
 

@@ -17,7 +17,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--case", metavar="NAME", help="the suite case to draw (a suite record)")
     p.add_argument(
-        "--out", type=Path, default=Path("gallery.png"), metavar="PNG", help="the PNG to write"
+        "--plot",
+        type=Path,
+        default=Path("gallery.png"),
+        metavar="PNG",
+        help="the PNG to write (--plot, as in budget: --out is always a directory)",
     )
     p.set_defaults(handler=handle)
 
@@ -49,9 +53,9 @@ def handle(args: argparse.Namespace) -> int:
     from clusterbench.report_gallery import write_gallery
 
     record = run_of(args.file, args.case)
-    check_file(args.out, "--out")
+    check_file(args.plot, "--plot")
     try:
-        path = write_gallery(record, args.out)
+        path = write_gallery(record, args.plot)
     except ValueError as exc:
         raise ClusterbenchError(f"{args.file}: {exc}") from None
     print(f"written {path}")
