@@ -29,7 +29,7 @@ def main() -> int:
     results = {}
     for name, to in (("numpy", np.asarray), ("cupy", cp.asarray)):
         sums = sum(on_workers._sums(to(features[b]), to(ids[b]), k) for b in blocks)
-        centres = sums[:, :-1] / np.maximum(1, sums[:, -1])[:, None]
+        centres = gallery.centres_of(sums)
         parts = [on_workers._distances(to(features[b]), to(ids[b]), centres) for b in blocks]
         distances = np.concatenate(parts)
         results[name] = (

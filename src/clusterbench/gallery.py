@@ -49,16 +49,32 @@ def thumbnails(digits: np.ndarray, side: int) -> np.ndarray:
     return blocks.mean(axis=(2, 4)).round().astype(np.uint8)
 
 
-def centre_distances(features: np.ndarray, ids: np.ndarray, n_clusters: int) -> np.ndarray:
-    """Each digit's squared distance to the mean of its cluster's features (inf for noise)."""
+def cluster_sums(features: np.ndarray, ids: np.ndarray, n_clusters: int) -> np.ndarray:
+    """(clusters, dims + 1): each cluster's feature sums, and its count in the last column;
+    sums over parts of the digits add up (on Dask workers, one per partition)."""
     member = ids >= 0
-    points = features[member].astype(np.float64)
-    sums = np.zeros((n_clusters, features.shape[1]))
-    np.add.at(sums, ids[member], points)
-    centres = sums / np.maximum(1, np.bincount(ids[member], minlength=n_clusters))[:, None]
+    sums = np.zeros((n_clusters, features.shape[1] + 1))
+    np.add.at(sums[:, :-1], ids[member], features[member].astype(np.float64))
+    sums[:, -1] = np.bincount(ids[member], minlength=n_clusters)
+    return sums
+
+
+def centres_of(sums: np.ndarray) -> np.ndarray:
+    return sums[:, :-1] / np.maximum(1, sums[:, -1])[:, None]
+
+
+def distances_to(features: np.ndarray, ids: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Each digit's squared distance to its cluster's centre (inf for noise)."""
+    member = ids >= 0
     distances = np.full(len(ids), np.inf)
+    points = features[member].astype(np.float64)
     distances[member] = ((points - centres[ids[member]]) ** 2).sum(axis=1)
     return distances
+
+
+def centre_distances(features: np.ndarray, ids: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Each digit's squared distance to the mean of its cluster's features (inf for noise)."""
+    return distances_to(features, ids, centres_of(cluster_sums(features, ids, n_clusters)))
 
 
 def build(

@@ -9,6 +9,7 @@ from typing import Any
 
 from clusterbench.cli import options
 from clusterbench.params import Params
+from clusterbench.registry import METHODS
 from clusterbench.runner import RunConfig
 
 DEFAULTS = RunConfig()
@@ -37,8 +38,9 @@ def add_parser(sub: Any) -> None:
     options.add_cluster(
         p,
         None,
-        "runs the pipeline on Dask workers instead of in this process (kmeans on CPU "
-        "workers; kmeans, dbscan on GPU workers)",
+        "runs the pipeline on Dask workers instead of in this process ("
+        f"{', '.join(n for n, r in METHODS.items() if r.dask)} on CPU workers; "
+        f"{', '.join(n for n, r in METHODS.items() if r.dask_gpu)} on GPU workers)",
     )
     o = p.add_argument_group("output")
     options.add(o, "json")

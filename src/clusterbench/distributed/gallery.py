@@ -16,21 +16,11 @@ def _host(block: Any) -> np.ndarray:
 
 
 def _sums(features: Any, ids: Any, n_clusters: int) -> np.ndarray:
-    """(clusters, dims + 1): each cluster's feature sums in this partition, and its count."""
-    features, ids = _host(features).astype(np.float64), _host(ids)
-    member = ids >= 0
-    sums = np.zeros((n_clusters, features.shape[1] + 1))
-    np.add.at(sums[:, :-1], ids[member], features[member])
-    sums[:, -1] = np.bincount(ids[member], minlength=n_clusters)
-    return sums
+    return gallery.cluster_sums(_host(features), _host(ids), n_clusters)
 
 
 def _distances(features: Any, ids: Any, centres: np.ndarray) -> np.ndarray:
-    features, ids = _host(features).astype(np.float64), _host(ids)
-    distances = np.full(len(ids), np.inf)
-    member = ids >= 0
-    distances[member] = ((features[member] - centres[ids[member]]) ** 2).sum(axis=1)
-    return distances
+    return gallery.distances_to(_host(features), _host(ids), centres)
 
 
 def build(
@@ -56,7 +46,7 @@ def build(
         )
     )
     totals = sum(dask.compute(*[dask.delayed(_sums)(f, i, n_clusters) for f, i in pairs]))
-    centres = totals[:, :-1] / np.maximum(1, totals[:, -1])[:, None]
+    centres = gallery.centres_of(totals)
     parts = dask.compute(*[dask.delayed(_distances)(f, i, centres) for f, i in pairs])
     return gallery.build_from(
         lambda rows: _host(X[rows].compute()),
