@@ -12,7 +12,7 @@ import pytest
 
 from clusterbench.cli import main
 from clusterbench.record import SuiteRecord, write_record
-from tests.records import suite
+from tests.records import environment, run_case, suite
 
 
 def write(path: Path, record: SuiteRecord) -> Path:
@@ -234,3 +234,17 @@ def test_the_html_page_needs_a_writable_place_before_any_work(tmp_path, results,
     args = ["report", *map(str, results), "--out", str(out), "--html", str(blocker / "r.html")]
     assert main(args) == 1
     assert "--html" in capsys.readouterr().err and not out.exists()
+
+
+def test_single_runs_say_their_cold_clustering_time_and_commit(tmp_path):
+    """Two runs of one method at two commits (a before and after): told apart in the table."""
+    before = replace(run_case("kmeans", 80.0, 0.62, 0.36), environment=environment("box"))
+    code = {"commit": "fedcba9876543210", "dirty": True, "source": "checkout"}
+    after = replace(before, environment=replace(before.environment, code=code))
+    paths = [write_record(r, tmp_path / f"{n}.json") or tmp_path / f"{n}.json"
+             for n, r in (("before", before), ("after", after))]  # fmt: skip
+    out = tmp_path / "report"
+    assert main(["report", *map(str, paths), "--out", str(out)]) == 0
+    runs = section((out / "README.md").read_text(), "### Single runs")
+    assert "| 120.00 | 123.11 | 83.11 (75.11-91.11, 2) | 0123456 |" in runs  # cold cluster 1.5x
+    assert "| 120.00 | 123.11 | 83.11 (75.11-91.11, 2) | fedcba9 (dirty) |" in runs

@@ -259,7 +259,8 @@ def machine_section(
 
 def runs_table(runs: list[RunRecord]) -> list[str]:
     header = ["method", "backend", "data", "digits", "test accuracy", "ARI", "clusters"]
-    header += ["load s", "cold total s", "warm total s: median (min-max, runs)"]
+    header += ["load s", "cold cluster s", "cold total s", "warm total s: median (min-max, runs)"]
+    header += ["commit"]
     rows = []
     for r in runs:
         spread = r.timing.warm_spread().get("total")
@@ -268,10 +269,13 @@ def runs_table(runs: list[RunRecord]) -> list[str]:
             if spread
             else ""
         )
+        code = r.environment.code if r.environment else {}
+        commit = (code.get("commit") or "unknown")[:7] + (" (dirty)" if code.get("dirty") else "")
         rows.append(
             [r.method, r.backend, f"{r.data.dataset} ({r.data.protocol})", str(r.data.n_train)]
             + [num(r.metrics["test_accuracy"], 4), num(r.metrics["ari"], 4)]
-            + [str(r.metrics["n_clusters"]), num(r.timing.load_s), num(r.timing.cold.total_s), warm]
+            + [str(r.metrics.get("n_clusters", "")), num(r.timing.load_s)]
+            + [num(r.timing.cold.stages.get("cluster")), num(r.timing.cold.total_s), warm, commit]
         )
     return table(header, rows)
 
