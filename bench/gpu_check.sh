@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# The GPU check for a rented GPU machine: installs the gpu extra unless cuML, CuPy and dask-cuda
-# import, then runs bench/gpu_check.py, which runs every step whatever another one did and exits
-# non-zero at the end if any failed.
+# The GPU check for a GPU machine: runs bench/gpu_check.py with the stack that is there, and never
+# installs anything (a lent device reaches no registry). Where bench/device/install has set up the
+# carried stack, its env.sh is sourced first ($CLUSTERBENCH_STACK, default /tmp/clusterbench-stack).
+# A missing cuML, CuPy, dask-cuda or clusterbench is said in one line, exit 2.
 #
-#   bench/gpu_check.sh DATA_DIR [--out DIR] [--subsample N] [--repeat N]
+#   bench/gpu_check.sh DATA_DIR [--out DIR] [--subsample N] [--repeat N] [--budget-s S]
+#                      [--bring-back DIR]
 set -uo pipefail
 cd "$(dirname "$0")/.."
-python -c "import cuml, cupy, dask_cuda, clusterbench" 2>/dev/null \
-  || python -m pip install -q -c constraints.txt -e ".[dev,gpu]"
-exec python bench/gpu_check.py "$@"
+stack="${CLUSTERBENCH_STACK:-/tmp/clusterbench-stack}"
+# shellcheck disable=SC1091
+[ -f "$stack/env.sh" ] && . "$stack/env.sh"
+python="$(command -v python3 || command -v python)"
+"$python" -c "import cuml, cupy, dask_cuda, clusterbench" 2>/dev/null || {
+    echo "gpu_check: cuml, cupy, dask_cuda or clusterbench does not import with $python" \
+        "(install the gpu extra, or run bench/device/install on a lent device)" >&2
+    exit 2
+}
+exec "$python" bench/gpu_check.py "$@"

@@ -29,19 +29,25 @@ if argv[0] == "compare" and argv[2].endswith("kmeans-gpu.json"):
 """
 
 
-def test_a_failed_compare_stops_nothing(tmp_path):
+def check(tmp_path: Path, stub_text: str, *options: str) -> subprocess.CompletedProcess:
+    """bench/gpu_check.py against a stub that logs its calls to tmp_path/calls.jsonl."""
     stub = tmp_path / "stub.py"
-    stub.write_text(STUB)
-    calls, out = tmp_path / "calls.jsonl", tmp_path / "check"
-    command = f"{sys.executable} {stub} {calls}"
+    stub.write_text(stub_text)
+    command = f"{sys.executable} {stub} {tmp_path / 'calls.jsonl'}"
     env = {**os.environ, "CLUSTERBENCH": command, "PYTEST": command, "NVIDIA_SMI": command}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "gpu_check.py"), str(tmp_path), "--out", str(out)],
+    script = str(ROOT / "bench" / "gpu_check.py")
+    return subprocess.run(
+        [sys.executable, script, str(tmp_path), "--out", str(tmp_path / "check"), *options],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_a_failed_compare_stops_nothing(tmp_path):
+    calls, out = tmp_path / "calls.jsonl", tmp_path / "check"
+    proc = check(tmp_path, STUB, "--bring-back", str(tmp_path / "back"))
     assert proc.returncode == 1, proc.stdout + proc.stderr  # a step failed: said at the end
     done = [json.loads(line) for line in calls.read_text().splitlines()]
     commands = [c[0] if c else "nvidia-smi" for c in done]
@@ -61,8 +67,8 @@ def test_a_failed_compare_stops_nothing(tmp_path):
     assert commands[-5:] == ["grid", "budget", "run", "run", "compare"]
     on_workers = [c for c in done if "--scheduler" in c]
     assert [c[c.index("--backend") + 1] for c in on_workers] == ["cpu", "gpu"]
-    assert done[0] == []  # the stub nvidia-smi, then pytest -m gpu, then the normal suite
-    assert done[1][:2] == ["-m", "gpu"] and done[2][:2] == ["-m", "not gpu"]
+    assert done[0] == []  # the stub nvidia-smi, then pytest -m gpu, then the runs
+    assert done[1][:2] == ["-m", "gpu"] and done[2][0] == "run"
     summary = (out / "summary.md").read_text()
     assert "| kmeans | gpu | n/a | n/a | no record | DIFFERENT |" in summary
     assert "| kmeans | gpu-accel | n/a | n/a | no record | same |" in summary
@@ -72,3 +78,19 @@ def test_a_failed_compare_stops_nothing(tmp_path):
         assert "check/summary.md" in tar.getnames()
         assert "check/compare-kmeans.log" in tar.getnames()
     assert "step(s) failed: " in proc.stdout and "compare-kmeans" in proc.stdout
+    # what comes back from a device: the archive and the summary, nothing else
+    assert sorted(p.name for p in (tmp_path / "back").iterdir()) == ["check.tgz", "summary.md"]
+
+
+def test_the_budget_skips_what_it_cannot_hold(tmp_path):
+    """Each step gets what is left of --budget-s; a step with too little left is skipped, said
+    in the summary, and the check exits non-zero: a 9-minute device command is never overrun."""
+    slow = STUB.replace("argv = sys.argv[2:]", "argv = sys.argv[2:]\nimport time; time.sleep(2)")
+    proc = check(tmp_path, slow, "--budget-s", "40")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    summary = (tmp_path / "check" / "summary.md").read_text()
+    assert summary.count("skipped: out of time") >= 5  # most of the check does not fit in 40 s
+    assert "| gpu-tests | ok |" in summary
+    ran = len((tmp_path / "calls.jsonl").read_text().splitlines())
+    assert 3 <= ran <= 12  # about (40 - 15 - 20) / 2 s of steps, then nothing more
+    assert "skipped for time: " in proc.stdout
