@@ -212,8 +212,10 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copy2(out / "summary.md", args.bring_back / "summary.md")
     failed = [s.name for s in steps.values() if not s.ok and not s.skipped]
     skipped = [s.name for s in steps.values() if s.skipped]
-    print(f"archive: {archive}; {len(failed)} step(s) failed: {', '.join(failed) or 'none'}; "
-          f"{len(skipped)} skipped for time: {', '.join(skipped) or 'none'}")
+    print(
+        f"archive: {archive}; {len(failed)} step(s) failed: {', '.join(failed) or 'none'}; "
+        f"{len(skipped)} skipped for time: {', '.join(skipped) or 'none'}"
+    )
     return 1 if failed or skipped else 0
 
 
