@@ -28,6 +28,7 @@ import argparse
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -67,16 +68,21 @@ def run_step(name: str, argv: list[str], out: Path, timeout: float) -> Step:
     with log.open("w") as f:
         f.write(f"$ {shlex.join(argv)}\n")
         f.flush()
-        try:
-            rc = subprocess.run(
-                argv, stdout=f, stderr=subprocess.STDOUT, timeout=timeout
-            ).returncode
-        except subprocess.TimeoutExpired:
-            f.write(f"\ntimed out after {timeout:.0f} s\n")
-            rc = -1
+        try:  # a session of its own: a timeout ends the step's Dask workers too
+            proc = subprocess.Popen(
+                argv, stdout=f, stderr=subprocess.STDOUT, start_new_session=True
+            )
         except OSError as exc:
             f.write(f"\ncannot run: {exc}\n")
             rc = -1
+        else:
+            try:
+                rc = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                f.write(f"\ntimed out after {timeout:.0f} s\n")
+                rc = -1
     step = Step(name, rc == 0, time.perf_counter() - start, log)
     last = (log.read_text().strip().splitlines() or [""])[-1]
     print(f"ok   {name} ({step.seconds:.0f} s)" if step.ok else f"FAIL {name}: {last}")
@@ -161,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"skip {name}: {left:.0f} s of the budget left")
         else:
             steps[name] = run_step(name, command, out, min(cap, left))
+        if args.bring_back is not None:  # so far, in case the command is cut short
+            args.bring_back.mkdir(parents=True, exist_ok=True)
+            (args.bring_back / "summary.md").write_text(summary(steps, out))
         return steps[name]
 
     step("nvidia-smi", _command("NVIDIA_SMI", "nvidia-smi"), 60)

@@ -12,9 +12,9 @@ stack="${CLUSTERBENCH_STACK:-/tmp/clusterbench-stack}"
 # shellcheck disable=SC1091
 [ -f "$stack/env.sh" ] && . "$stack/env.sh"
 python="$(command -v python3 || command -v python)"
-"$python" -c "import cuml, cupy, dask_cuda, clusterbench" 2>/dev/null || {
-    echo "gpu_check: cuml, cupy, dask_cuda or clusterbench does not import with $python" \
+if ! why="$("$python" -c "import cuml, cupy, dask_cuda, clusterbench" 2>&1)"; then
+    echo "gpu_check: the GPU stack does not import with $python: $(tail -n 1 <<<"$why")" \
         "(install the gpu extra, or run bench/device/install on a lent device)" >&2
     exit 2
-}
+fi
 exec "$python" bench/gpu_check.py "$@"

@@ -8,9 +8,13 @@ import json
 import os
 import subprocess
 import sys
+from importlib.machinery import SourceFileLoader
+from importlib.util import module_from_spec, spec_from_loader
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import require_gpu_packages
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVICE = ROOT / "bench" / "device"
@@ -84,11 +88,12 @@ def test_pack_manifest_and_parts_agree_and_install_checks_them(tmp_path, mnist_d
         f"mnist/{f}" for f in ("train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
     } <= names
     assert any(n.startswith("wheels/clusterbench-") for n in names)
-    assert sum(p["bytes"] for p in manifest["parts"]) > sum(f["bytes"] for f in manifest["files"])
     calls = manifest["calls"]
-    assert [c["carry"][0].rsplit("/", 1)[1] for c in calls] == on_disk
-    assert all(c["carry"][1].endswith(parts.MANIFEST) for c in calls)
-    assert "--image-report" in calls[0]["command"] and "gpu_check" in calls[-1]["command"]
+    assert [c["carry"][0].rsplit("/", 1)[1] for c in calls[:-1]] == on_disk
+    assert all(c["carry"][1].endswith(parts.MANIFEST) for c in calls[:-1])
+    assert "--image-report" in calls[0]["command"]
+    assert calls[-2]["command"].endswith("bench/device/install")  # the last part's call
+    assert calls[-1]["carry"] == [] and "gpu_check.sh" in calls[-1]["command"]
 
     install = str(DEVICE / "install")
     for name in on_disk:  # each carrying call checks what it brought
@@ -104,9 +109,27 @@ def test_pack_manifest_and_parts_agree_and_install_checks_them(tmp_path, mnist_d
         == f"install: {on_disk[2]}: SHA-256 differs from the manifest's (damaged)"
     )
     damaged.write_bytes(good)
+    (out / on_disk[1]).rename(tmp_path / "away")  # a machine that went back lost part 2
+    proc = run(install, "--parts", str(out), "--part", on_disk[3])
+    assert proc.returncode == 2 and proc.stderr.strip() == f"install: {on_disk[1]}: missing"
+    (tmp_path / "away").rename(out / on_disk[1])
 
+    require_gpu_packages()  # the venv sees this environment's cuML as the device's sees its own
     proc = run(install, "--parts", str(out), "--stack", str(tmp_path / "stack"), timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "clusterbench 0.1.0" in proc.stdout
     env = (tmp_path / "stack" / "env.sh").read_text()
     assert "CLUSTERBENCH_DATA_DIR=" in env and str(tmp_path / "stack" / "venv" / "bin") in env
+
+
+def test_the_calls_carry_paths_of_the_checkout():
+    """carry takes paths relative to the repository root; a part's call names its part there."""
+    loader = SourceFileLoader("pack", str(DEVICE / "pack"))
+    pack = module_from_spec(spec_from_loader("pack", loader))
+    loader.exec_module(pack)
+    calls = pack.plan(["part-01", "part-02"], DEVICE / "parts")
+    assert [c["carry"] for c in calls] == [
+        ["bench/device/parts/part-01", "bench/device/parts/manifest.json"],
+        ["bench/device/parts/part-02", "bench/device/parts/manifest.json"],
+        [],
+    ]

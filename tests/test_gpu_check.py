@@ -84,13 +84,18 @@ def test_a_failed_compare_stops_nothing(tmp_path):
 
 def test_the_budget_skips_what_it_cannot_hold(tmp_path):
     """Each step gets what is left of --budget-s; a step with too little left is skipped, said
-    in the summary, and the check exits non-zero: a 9-minute device command is never overrun."""
-    slow = STUB.replace("argv = sys.argv[2:]", "argv = sys.argv[2:]\nimport time; time.sleep(2)")
-    proc = check(tmp_path, slow, "--budget-s", "40")
+    in the summary, and the check exits non-zero: a device command is never overrun. What ran so
+    far is brought back after every step."""
+    slow = STUB.replace("argv = sys.argv[2:]", "argv = sys.argv[2:]\nimport time; time.sleep(1)")
+    proc = check(tmp_path, slow, "--budget-s", "50", "--bring-back", str(tmp_path / "back"))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     summary = (tmp_path / "check" / "summary.md").read_text()
-    assert summary.count("skipped: out of time") >= 5  # most of the check does not fit in 40 s
+    assert summary.count("skipped: out of time") >= 5  # most of the check does not fit in 50 s
     assert "| gpu-tests | ok |" in summary
+    assert "| compare-kmeans-dask | skipped: out of time |" not in summary  # never reached
+    assert "| kmeans-gpu-dask | skipped: out of time |" in summary  # the last steps: skipped
     ran = len((tmp_path / "calls.jsonl").read_text().splitlines())
-    assert 3 <= ran <= 12  # about (40 - 15 - 20) / 2 s of steps, then nothing more
-    assert "skipped for time: " in proc.stdout
+    assert 2 <= ran <= 16  # about (50 - 15 - 20) s of 1-second steps, then nothing more
+    skipped = proc.stdout.split("skipped for time: ")[1]
+    assert "kmeans-gpu-dask" in skipped and "gpu-tests" not in skipped
+    assert (tmp_path / "back" / "summary.md").read_text() == summary
