@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,8 +17,14 @@ import pytest
 from clusterbench.backends import Backend
 from clusterbench.data import DataOptions, load_dataset, make_split
 from clusterbench.distributed.pipeline import DistributedClusterThenLabel
-from clusterbench.registry import METHODS, STEPS, Pair, Params
-from tests.test_gpu_contract import _Recorder, assert_accepts, gpu_packages, resolve
+from clusterbench.registry import METHODS, STEPS, Impl, Pair, Params
+from tests.test_gpu_contract import (
+    _misspelt,
+    _Recorder,
+    assert_accepts,
+    gpu_packages,
+    resolve,
+)
 
 pytestmark = pytest.mark.usefixtures("gpu_packages")
 __all__ = ["gpu_packages"]  # the fixture, imported for its use above
@@ -34,6 +41,27 @@ def test_the_dask_gpu_column_exists_with_its_keywords(name):
     assert_accepts(impl.resolve(), keywords, impl.path)
     single_gpu = impl.path.replace("cuml.dask.", "cuml.", 1)
     assert_accepts(resolve(single_gpu), keywords, f"{single_gpu} (via {impl.path})")
+
+
+@pytest.mark.parametrize("name", list(ON_DASK_GPU))
+def test_a_planted_wrong_keyword_fails_the_cuml_dask_check(name):
+    """cuml.dask estimators take **kwargs: a misspelt keyword fails all the same (on a device it
+    would fail on the workers, when the single-GPU model is built)."""
+    impl = ON_DASK_GPU[name].dask_gpu
+    keywords = set(impl.kwargs(Params()))
+    wrong = _misspelt(keywords)
+    with pytest.raises(AssertionError, match=f"{impl.path}: unknown keyword.*'{wrong}'"):
+        assert_accepts(impl.resolve(), keywords | {wrong}, impl.path)
+
+
+def test_a_keyword_the_wrapper_sets_itself_fails_the_dask_gpu_check(monkeypatch):
+    """cuml.dask's KMeans builds KMeansMG(handle=..., output_type=datatype, **kwargs): the
+    single-GPU KMeans takes output_type, the wrapper cannot (a duplicate keyword)."""
+    pair = ON_DASK_GPU["kmeans"]
+    planted = Impl(pair.dask_gpu.path, lambda p: {**pair.dask_gpu.kwargs(p), "output_type": "cupy"})
+    monkeypatch.setitem(ON_DASK_GPU, "kmeans", replace(pair, dask_gpu=planted))
+    with pytest.raises(AssertionError, match="cuml.dask.cluster.KMeans: unknown.*output_type"):
+        test_the_dask_gpu_column_exists_with_its_keywords("kmeans")
 
 
 def test_every_distributed_cpu_step_has_a_gpu_twin_where_cuml_has_the_method():
