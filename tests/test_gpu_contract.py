@@ -15,6 +15,7 @@ import ast
 import importlib
 import inspect
 import re
+import sys
 import tempfile
 from collections import defaultdict
 from dataclasses import replace
@@ -381,3 +382,70 @@ def test_var_keywords_accept_only_what_their_source_hands_on():
         assert_accepts(_Wrapper, {"a", "c"}, "_Wrapper")
     with pytest.raises(AssertionError, match=r"\['b'\]"):  # **kw going nowhere the source shows
         assert_accepts(lambda a, **kw: None, {"a", "b"}, "lambda")
+
+
+# --- 5. values cuML refuses that its signature does not show ----------------------------------
+
+
+def cuml_hdbscan_min_samples() -> tuple[int, int, int]:
+    """cuML HDBSCAN's min_samples range, read from the check in its fit (the .pyx shipped beside
+    the compiled module), and what to add to its min_samples to get scikit-learn's (its
+    docstring: scikit-learn's min_samples=k is cuML's k - 1)."""
+    import cuml
+
+    module = sys.modules[cuml.cluster.HDBSCAN.__module__]
+    source = (Path(module.__file__).parent / "hdbscan.pyx").read_text()
+    check = re.search(r"if not \((\d+) <= min_samples <= (\d+)\):", source)
+    assert check, "cuML's HDBSCAN.fit no longer checks `lo <= min_samples <= hi`: read it again"
+    doc = " ".join(cuml.cluster.HDBSCAN.__doc__.split())
+    shift = re.search(
+        r"``sklearn\.cluster\.HDBSCAN\(min_samples=k\)``, use "
+        r"``cuml\.cluster\.HDBSCAN\(min_samples=k - (\d+)\)``",
+        doc,
+    )
+    assert shift, "cuML's HDBSCAN docstring no longer relates its min_samples to scikit-learn's"
+    return int(check[1]), int(check[2]), int(shift[1])
+
+
+def _min_samples(kwargs: dict[str, Any]) -> int:
+    """What HDBSCAN makes of these keywords' min_samples (both libraries: None is
+    min_cluster_size)."""
+    given = kwargs.get("min_samples")
+    return kwargs["min_cluster_size"] if given is None else given
+
+
+@pytest.mark.parametrize("min_cluster_size", [2, 1000, 1024, 1025, 5000])
+def test_hdbscan_min_samples_is_in_cumls_range_and_the_cpus_neighbourhood(min_cluster_size):
+    """cuML's HDBSCAN.fit raises ValueError for min_samples outside its range (on the device
+    only); and its min_samples leaves the point out, so the twins agree only one apart."""
+    low, high, shift = cuml_hdbscan_min_samples()
+    row, params = METHODS["umap-hdbscan"], Params(min_cluster_size=min_cluster_size)
+    on_gpu = _min_samples(row.gpu.kwargs(params))
+    on_cpu = _min_samples(row.cpu.kwargs(params))
+    assert low <= on_gpu <= high, f"cuML refuses min_samples {on_gpu} (takes {low}..{high})"
+    assert on_gpu + shift == on_cpu, f"cuML's min_samples {on_gpu} is not scikit-learn's {on_cpu}"
+
+
+@pytest.mark.parametrize("min_cluster_size", [2, 1000, 1024, 1025, 5000])
+def test_hdbscan_cpu_column_stays_on_the_gpu_under_cuml_accel(min_cluster_size):
+    """gpu-accel runs the CPU column under cuml.accel, whose scikit-learn HDBSCAN adapter sends
+    min_samples outside its range back to the CPU: the run would time the CPU under a GPU name."""
+    from cuml.accel._overrides.sklearn import cluster
+
+    source = inspect.getsource(cluster._SklearnHDBSCAN._params_from_cpu)
+    check = re.search(r"if not (\d+) <= sklearn_min_samples <= (\d+):", source)
+    assert check, "cuml.accel's HDBSCAN adapter no longer checks min_samples so: read it again"
+    on_cpu = _min_samples(
+        METHODS["umap-hdbscan"].cpu.kwargs(Params(min_cluster_size=min_cluster_size))
+    )
+    assert int(check[1]) <= on_cpu <= int(check[2]), (
+        f"cuml.accel runs min_samples {on_cpu} on the CPU"
+    )
+
+
+def test_the_fake_devices_hdbscan_refuses_and_shifts_as_cuml_does():
+    from tests import fake_device
+
+    low, high, shift = cuml_hdbscan_min_samples()
+    assert (low, high) == fake_device.CUML_HDBSCAN_MIN_SAMPLES
+    assert shift == fake_device.CUML_HDBSCAN_SHIFT

@@ -164,8 +164,27 @@ def _nystrom(p: Params) -> dict[str, Any]:
     }
 
 
+# HDBSCAN's min_samples (the neighbours of a point's core distance) is min_cluster_size, as both
+# libraries default to, up to 1024: cuML's HDBSCAN.fit refuses min_samples outside 1..1023, and
+# counts the neighbours besides the point, where scikit-learn counts the point too (cuML's
+# docstring: sklearn's min_samples=k is cuML's k - 1). tests/test_gpu_contract.py reads both
+# from cuML.
+HDBSCAN_MAX_MIN_SAMPLES = 1024  # scikit-learn's count, the point included
+
+
 def _hdbscan(p: Params) -> dict[str, Any]:
-    return {"min_cluster_size": p.min_cluster_size, "cluster_selection_method": p.hdbscan_selection}
+    """scikit-learn's keywords."""
+    return {
+        "min_cluster_size": p.min_cluster_size,
+        "min_samples": min(p.min_cluster_size, HDBSCAN_MAX_MIN_SAMPLES),
+        "cluster_selection_method": p.hdbscan_selection,
+    }
+
+
+def _cuml_hdbscan(p: Params) -> dict[str, Any]:
+    """cuML's: the same neighbourhood, its min_samples leaving the point out."""
+    kwargs = _hdbscan(p)
+    return {**kwargs, "min_samples": kwargs["min_samples"] - 1}
 
 
 def _dask_kmeans(p: Params) -> dict[str, Any]:
@@ -308,7 +327,7 @@ METHODS: dict[str, Pair] = {
         Pair(
             "umap-hdbscan",
             Impl("sklearn.cluster.HDBSCAN", lambda p: {**_hdbscan(p), "copy": True}),
-            Impl("cuml.cluster.HDBSCAN", _hdbscan),
+            Impl("cuml.cluster.HDBSCAN", _cuml_hdbscan),
             (
                 "min_cluster_size",
                 "hdbscan_selection",
