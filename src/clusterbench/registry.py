@@ -53,6 +53,9 @@ class Impl:
 
     path: str
     kwargs: KwargsFn = _no_kwargs
+    # on Dask workers: takes one in-memory array, not a Dask one (cuml.dask's DBSCAN scatters
+    # its input to every worker), so the distributed pipeline gathers the features first
+    in_memory: bool = False
 
     def resolve(self) -> Any:
         module, _, attr = self.path.rpartition(".")
@@ -299,7 +302,7 @@ METHODS: dict[str, Pair] = {
             has_noise=True,
             noise_hint="a larger --eps or a smaller --min-samples",
             intelex=Impl("sklearnex.cluster.DBSCAN", _cpu_parallel(_dbscan)),
-            dask_gpu=Impl("cuml.dask.cluster.DBSCAN", _dbscan),  # dask-ml has no DBSCAN
+            dask_gpu=Impl("cuml.dask.cluster.DBSCAN", _dbscan, in_memory=True),  # no dask-ml one
         ),
         Pair(
             "umap-kmeans",
