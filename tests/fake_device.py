@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sparse
+from sklearn.cluster import HDBSCAN
 
 from clusterbench import backends
 from clusterbench.backends import Backend, GpuProbe
@@ -214,6 +215,26 @@ class StrictEstimator:
         return self._call("kneighbors", X)
 
 
+# cuML HDBSCAN.fit's min_samples range (tests/test_gpu_contract.py reads it from cuML), and what
+# its min_samples lacks of scikit-learn's: the point itself
+CUML_HDBSCAN_MIN_SAMPLES = (1, 1023)
+CUML_HDBSCAN_SHIFT = 1
+
+
+class CumlHDBSCAN(HDBSCAN):
+    """scikit-learn's HDBSCAN with cuML's min_samples: refused outside cuML's range, as cuML's
+    fit refuses it, and counting the neighbours besides the point."""
+
+    def fit(self, X: Any, y: Any = None) -> CumlHDBSCAN:
+        k = self.min_cluster_size if self.min_samples is None else self.min_samples
+        low, high = CUML_HDBSCAN_MIN_SAMPLES
+        if not low <= k <= high:
+            raise ValueError(f"HDBSCAN requires `{low} <= min_samples <= {high}`, got {k}")
+        params = {**self.get_params(), "min_samples": k + CUML_HDBSCAN_SHIFT}
+        self.labels_ = HDBSCAN(**params).fit(X).labels_
+        return self
+
+
 def _class(path: str) -> Any:
     module, _, name = path.rpartition(".")
     return getattr(__import__(module, fromlist=[name]), name)
@@ -226,7 +247,7 @@ ESTIMATORS = {  # cuML class -> the stand-in's class, built with cuML's keywords
     "cuml.cluster.KMeans": "sklearn.cluster.KMeans",
     "cuml.cluster.SpectralClustering": "sklearn.cluster.SpectralClustering",
     "cuml.cluster.DBSCAN": "sklearn.cluster.DBSCAN",
-    "cuml.cluster.HDBSCAN": "sklearn.cluster.HDBSCAN",
+    "cuml.cluster.HDBSCAN": "tests.fake_device.CumlHDBSCAN",
     "cuml.manifold.UMAP": "umap.UMAP",
 }
 METRICS = {  # cuML function -> scikit-learn's; both return a host float

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clusterbench.backends import select_backend
+from clusterbench.backends import Backend, select_backend
 from clusterbench.budget import labelling_budget
 from clusterbench.errors import BackendError
 from clusterbench.grid.runner import GridConfig, run_grid
@@ -76,6 +76,25 @@ def test_every_method_runs_on_the_fake_device(fake_gpu, method):
     assert record.backend == "gpu" and record.environment.gpu["gpu_name"] == "fake device (tests)"
     assert record.metrics["test_accuracy"] >= {**DIGITS_ACCURACY, **UMAP_DIGITS_ACCURACY}[method]
     assert set(record.memory["cluster"]) >= {"peak_device_used_bytes"}
+
+
+@pytest.mark.parametrize("min_cluster_size", [30, 1100])
+def test_hdbscan_gives_the_same_clusters_on_the_fake_device_as_on_the_cpu(min_cluster_size):
+    """The umap-hdbscan row's HDBSCAN on the fake device (cuML's min_samples: its range, the
+    point left out) and on the CPU: the same labels, beyond cuML's min_samples limit too."""
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(c, 1.0, (1200, 2)) for c in (0.0, 9.0)]).astype(np.float32)
+    row, params = METHODS["umap-hdbscan"], Params(min_cluster_size=min_cluster_size)
+    on_cpu = Backend().build(row, params).fit_predict(X)
+    device = FakeDeviceBackend()
+    on_device = device.to_host(device.build(row, params).fit_predict(device.to_device(X)))
+    np.testing.assert_array_equal(on_device, on_cpu)
+    assert len(set(on_cpu.tolist()) - {-1}) >= 2  # clusters, not all noise
+
+
+def test_the_fake_hdbscan_refuses_what_cumls_refuses():
+    with pytest.raises(ValueError, match="min_samples <= 1023"):
+        fake_device.CumlHDBSCAN(min_cluster_size=2000).fit(np.zeros((3000, 2)))
 
 
 def test_auto_picks_the_fake_device(fake_gpu):

@@ -14,8 +14,11 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import re
+import sys
 import tempfile
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +29,10 @@ from clusterbench import runner
 from clusterbench.backends import Backend
 from clusterbench.grid import runner as grid_runner
 from clusterbench.grid.spec import GridSpec
-from clusterbench.registry import CLUSTERS, METHODS, STEPS, DaskOptions, Pair, Params
+from clusterbench.registry import CLUSTERS, METHODS, STEPS, DaskOptions, Impl, Pair, Params
 from clusterbench.runner import RunConfig
 from tests.conftest import require_gpu_packages
+from tests.contract_keywords import accepted_keywords
 
 PACKAGE_DIR = Path(clusterbench.__file__).parent
 GPU_MODULES = ("cupy", "cuml", "dask_cuda")
@@ -56,19 +60,40 @@ def resolve(path: str) -> Any:
 
 
 def assert_accepts(obj: Any, keywords: set[str], where: str) -> None:
-    """`obj` can be called with these keyword names (or takes **kwargs)."""
+    """`obj` can be called with these keyword names: its named parameters, and behind a
+    **kwargs those its source hands them on to (tests/contract_keywords.py)."""
     if not keywords:
         return
     try:
-        signature = inspect.signature(obj)
+        accepted = accepted_keywords(obj)
     except (TypeError, ValueError):
         pytest.fail(f"{where}: keywords {sorted(keywords)} passed to an uninspectable callable")
-    params = signature.parameters.values()
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return
-    names = {p.name for p in params if p.kind is not inspect.Parameter.POSITIONAL_ONLY}
-    unknown = keywords - names
-    assert not unknown, f"{where}: unknown keyword(s) {sorted(unknown)}; accepts {sorted(names)}"
+    unknown = keywords - accepted
+    assert not unknown, f"{where}: unknown keyword(s) {sorted(unknown)}; accepts {sorted(accepted)}"
+
+
+def _doc_required(doc: str | None) -> list[str] | None:
+    """The arguments without a default in a builtin's docstring signature (`f(int device)`,
+    `C.m(self, size_t size) -> T`), self left out; None where its first line is none."""
+    match = re.match(r"\s*[\w.]+\((.*?)\)", doc or "")
+    if match is None:
+        return None
+    arguments = [a.strip() for a in match[1].split(",") if a.strip()]
+    names = [a.split()[-1].lstrip("*") for a in arguments if "=" not in a]
+    return [n for n in names if n != "self"]
+
+
+def assert_callable_without_arguments(obj: Any, where: str) -> None:
+    """`obj()` needs no argument (a builtin without a signature: by its docstring's)."""
+    try:
+        params = inspect.signature(obj).parameters.values()
+    except ValueError:
+        required = _doc_required(obj.__doc__)
+        assert required is not None, f"{where}: no signature, and none in its docstring"
+    else:
+        kinds = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        required = [p.name for p in params if p.default is p.empty and p.kind not in kinds]
+    assert not required, f"{where}: needs argument(s) {required}"
 
 
 # --- 1. the registry's GPU column -------------------------------------------------------------
@@ -266,11 +291,12 @@ def gpu_library_calls() -> list[tuple[str, str, set[str]]]:
 def test_the_device_memory_readings_exist():
     """gpu.py reads the pool through the object get_default_memory_pool returns: the scan sees
     the function, this checks the method."""
-    import cupy
-
-    assert callable(cupy.cuda.memory.MemoryPool.used_bytes)
-    assert callable(cupy.cuda.runtime.memGetInfo)
-    assert inspect.signature(cupy.get_default_memory_pool)  # no argument needed
+    for path in (
+        "cupy.cuda.memory.MemoryPool.used_bytes",
+        "cupy.cuda.runtime.memGetInfo",
+        "cupy.get_default_memory_pool",
+    ):
+        assert_callable_without_arguments(resolve(path), path)  # each called with none
 
 
 def test_the_source_scan_finds_the_gpu_backends_calls():
@@ -290,3 +316,136 @@ def test_every_gpu_library_call_exists_with_its_keywords(where, path, keywords):
     except (ImportError, AttributeError):
         pytest.fail(f"{where}: {path} does not exist in the installed GPU packages")
     assert_accepts(target, keywords, f"{where}: {path}")
+
+
+# --- 4. every check above can fail ------------------------------------------------------------
+
+
+def _misspelt(keywords: set[str]) -> str:
+    """A near miss of one of `keywords` (its last letter dropped), which no callable takes."""
+    return sorted(keywords)[0][:-1]
+
+
+def _takes_var_keywords(obj: Any) -> bool:
+    params = inspect.signature(obj).parameters.values()
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
+
+KWARGS_ROWS = [name for name in ON_GPU if _takes_var_keywords(ALL_PAIRS[name].gpu.resolve())]
+
+
+def test_the_rows_taking_var_keywords_are_checked_by_the_planted_keyword_test():
+    assert "local" in KWARGS_ROWS  # dask_cuda.LocalCUDACluster(..., **kwargs)
+
+
+@pytest.mark.parametrize("name", KWARGS_ROWS)
+def test_a_planted_wrong_keyword_fails_the_registry_check(name, monkeypatch):
+    """The registry check of a **kwargs callable fails on a misspelt keyword in the row."""
+    pair = ALL_PAIRS[name]
+    options = DaskOptions() if name in CLUSTERS else Params()
+    wrong = _misspelt(set(pair.gpu.kwargs(options)))
+    planted = Impl(pair.gpu.path, lambda p: {**pair.gpu.kwargs(p), wrong: None})
+    monkeypatch.setitem(ALL_PAIRS, name, replace(pair, gpu=planted))
+    with pytest.raises(AssertionError, match=f"unknown keyword.*{wrong}"):
+        test_registry_gpu_column_exists_with_its_keywords(name)
+
+
+def test_a_callable_needing_an_argument_fails_the_no_argument_check():
+    def needs_a_size(size: int) -> None: ...
+
+    with pytest.raises(AssertionError, match="size"):
+        assert_callable_without_arguments(needs_a_size, "needs_a_size")
+    import cupy
+
+    # builtins without a signature, read from their docstrings as memGetInfo and used_bytes are
+    with pytest.raises(AssertionError, match="device"):
+        assert_callable_without_arguments(cupy.cuda.runtime.setDevice, "setDevice")
+    with pytest.raises(AssertionError, match="size"):
+        assert_callable_without_arguments(cupy.cuda.memory.MemoryPool.malloc, "malloc")
+
+
+class _Base:
+    def __init__(self, *, a: int = 1) -> None:
+        self.a = a
+
+
+class _Wrapper(_Base):
+    def __init__(self, *, b: int = 2, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.b = b
+
+
+def test_var_keywords_accept_only_what_their_source_hands_on():
+    assert accepted_keywords(_Wrapper) == {"a", "b"}  # b its own, a through super().__init__
+    assert_accepts(_Wrapper, {"a", "b"}, "_Wrapper")
+    with pytest.raises(AssertionError, match=r"\['c'\]"):
+        assert_accepts(_Wrapper, {"a", "c"}, "_Wrapper")
+    with pytest.raises(AssertionError, match=r"\['b'\]"):  # **kw going nowhere the source shows
+        assert_accepts(lambda a, **kw: None, {"a", "b"}, "lambda")
+
+
+# --- 5. values cuML refuses that its signature does not show ----------------------------------
+
+
+def cuml_hdbscan_min_samples() -> tuple[int, int, int]:
+    """cuML HDBSCAN's min_samples range, read from the check in its fit (the .pyx shipped beside
+    the compiled module), and what to add to its min_samples to get scikit-learn's (its
+    docstring: scikit-learn's min_samples=k is cuML's k - 1)."""
+    import cuml
+
+    module = sys.modules[cuml.cluster.HDBSCAN.__module__]
+    source = (Path(module.__file__).parent / "hdbscan.pyx").read_text()
+    check = re.search(r"if not \((\d+) <= min_samples <= (\d+)\):", source)
+    assert check, "cuML's HDBSCAN.fit no longer checks `lo <= min_samples <= hi`: read it again"
+    doc = " ".join(cuml.cluster.HDBSCAN.__doc__.split())
+    shift = re.search(
+        r"``sklearn\.cluster\.HDBSCAN\(min_samples=k\)``, use "
+        r"``cuml\.cluster\.HDBSCAN\(min_samples=k - (\d+)\)``",
+        doc,
+    )
+    assert shift, "cuML's HDBSCAN docstring no longer relates its min_samples to scikit-learn's"
+    return int(check[1]), int(check[2]), int(shift[1])
+
+
+def _min_samples(kwargs: dict[str, Any]) -> int:
+    """What HDBSCAN makes of these keywords' min_samples (both libraries: None is
+    min_cluster_size)."""
+    given = kwargs.get("min_samples")
+    return kwargs["min_cluster_size"] if given is None else given
+
+
+@pytest.mark.parametrize("min_cluster_size", [2, 1000, 1024, 1025, 5000])
+def test_hdbscan_min_samples_is_in_cumls_range_and_the_cpus_neighbourhood(min_cluster_size):
+    """cuML's HDBSCAN.fit raises ValueError for min_samples outside its range (on the device
+    only); and its min_samples leaves the point out, so the twins agree only one apart."""
+    low, high, shift = cuml_hdbscan_min_samples()
+    row, params = METHODS["umap-hdbscan"], Params(min_cluster_size=min_cluster_size)
+    on_gpu = _min_samples(row.gpu.kwargs(params))
+    on_cpu = _min_samples(row.cpu.kwargs(params))
+    assert low <= on_gpu <= high, f"cuML refuses min_samples {on_gpu} (takes {low}..{high})"
+    assert on_gpu + shift == on_cpu, f"cuML's min_samples {on_gpu} is not scikit-learn's {on_cpu}"
+
+
+@pytest.mark.parametrize("min_cluster_size", [2, 1000, 1024, 1025, 5000])
+def test_hdbscan_cpu_column_stays_on_the_gpu_under_cuml_accel(min_cluster_size):
+    """gpu-accel runs the CPU column under cuml.accel, whose scikit-learn HDBSCAN adapter sends
+    min_samples outside its range back to the CPU: the run would time the CPU under a GPU name."""
+    from cuml.accel._overrides.sklearn import cluster
+
+    source = inspect.getsource(cluster._SklearnHDBSCAN._params_from_cpu)
+    check = re.search(r"if not (\d+) <= sklearn_min_samples <= (\d+):", source)
+    assert check, "cuml.accel's HDBSCAN adapter no longer checks min_samples so: read it again"
+    on_cpu = _min_samples(
+        METHODS["umap-hdbscan"].cpu.kwargs(Params(min_cluster_size=min_cluster_size))
+    )
+    assert int(check[1]) <= on_cpu <= int(check[2]), (
+        f"cuml.accel runs min_samples {on_cpu} on the CPU"
+    )
+
+
+def test_the_fake_devices_hdbscan_refuses_and_shifts_as_cuml_does():
+    from tests import fake_device
+
+    low, high, shift = cuml_hdbscan_min_samples()
+    assert (low, high) == fake_device.CUML_HDBSCAN_MIN_SAMPLES
+    assert shift == fake_device.CUML_HDBSCAN_SHIFT

@@ -144,7 +144,13 @@ class Params:
         above=0,
     )
     min_cluster_size: int = _option(
-        1000, "--min-cluster-size", int, "HDBSCAN min_cluster_size", "N", minimum=2
+        1000,
+        "--min-cluster-size",
+        int,
+        "HDBSCAN min_cluster_size; its min_samples (core-distance neighbours, the point counted) "
+        "is the same, up to 1024 (cuML's HDBSCAN takes no more)",
+        "N",
+        minimum=2,
     )
     hdbscan_selection: str = _option(
         "leaf",

@@ -53,6 +53,9 @@ class Impl:
 
     path: str
     kwargs: KwargsFn = _no_kwargs
+    # on Dask workers: takes one in-memory array, not a Dask one (cuml.dask's DBSCAN scatters
+    # its input to every worker), so the distributed pipeline gathers the features first
+    in_memory: bool = False
 
     def resolve(self) -> Any:
         module, _, attr = self.path.rpartition(".")
@@ -164,8 +167,27 @@ def _nystrom(p: Params) -> dict[str, Any]:
     }
 
 
+# HDBSCAN's min_samples (the neighbours of a point's core distance) is min_cluster_size, as both
+# libraries default to, up to 1024: cuML's HDBSCAN.fit refuses min_samples outside 1..1023, and
+# counts the neighbours besides the point, where scikit-learn counts the point too (cuML's
+# docstring: sklearn's min_samples=k is cuML's k - 1). tests/test_gpu_contract.py reads both
+# from cuML.
+HDBSCAN_MAX_MIN_SAMPLES = 1024  # scikit-learn's count, the point included
+
+
 def _hdbscan(p: Params) -> dict[str, Any]:
-    return {"min_cluster_size": p.min_cluster_size, "cluster_selection_method": p.hdbscan_selection}
+    """scikit-learn's keywords."""
+    return {
+        "min_cluster_size": p.min_cluster_size,
+        "min_samples": min(p.min_cluster_size, HDBSCAN_MAX_MIN_SAMPLES),
+        "cluster_selection_method": p.hdbscan_selection,
+    }
+
+
+def _cuml_hdbscan(p: Params) -> dict[str, Any]:
+    """cuML's: the same neighbourhood, its min_samples leaving the point out."""
+    kwargs = _hdbscan(p)
+    return {**kwargs, "min_samples": kwargs["min_samples"] - 1}
 
 
 def _dask_kmeans(p: Params) -> dict[str, Any]:
@@ -280,7 +302,7 @@ METHODS: dict[str, Pair] = {
             has_noise=True,
             noise_hint="a larger --eps or a smaller --min-samples",
             intelex=Impl("sklearnex.cluster.DBSCAN", _cpu_parallel(_dbscan)),
-            dask_gpu=Impl("cuml.dask.cluster.DBSCAN", _dbscan),  # dask-ml has no DBSCAN
+            dask_gpu=Impl("cuml.dask.cluster.DBSCAN", _dbscan, in_memory=True),  # no dask-ml one
         ),
         Pair(
             "umap-kmeans",
@@ -308,7 +330,7 @@ METHODS: dict[str, Pair] = {
         Pair(
             "umap-hdbscan",
             Impl("sklearn.cluster.HDBSCAN", lambda p: {**_hdbscan(p), "copy": True}),
-            Impl("cuml.cluster.HDBSCAN", _hdbscan),
+            Impl("cuml.cluster.HDBSCAN", _cuml_hdbscan),
             (
                 "min_cluster_size",
                 "hdbscan_selection",

@@ -7,7 +7,9 @@ copy of all the digits (25 GB at MNIST8M size) ever exists; its features are div
 after, which makes them exactly those of the digits scaled to [0, 1]. They (n x 100 float32)
 stay on the workers for the clustering's many passes; where the KNN measures in pixel space each
 worker scales its own partitions as the KNN reaches them. Only per-cluster counts, the
-clusters' labels and the KNN's (queries x k) answers reach the client.
+clusters' labels and the KNN's (queries x k) answers reach the client; except for a clustering
+that takes one in-memory array (cuml.dask's DBSCAN, `Impl.in_memory`), which gets the features
+gathered on the client, as cuML documents (it then copies them to every worker).
 """
 
 from __future__ import annotations
@@ -104,8 +106,11 @@ class DistributedClusterThenLabel:
         row = METHODS[self.method]
         with self._stage("cluster"):
             model = backend.build_on_workers(row, params)
+            points = features
+            if backend.on_workers(row).in_memory:  # the whole array, exact; on the client
+                points = features.compute()  # (a CuPy array on the GPU backend)
             if hasattr(model, "fit_predict"):  # cuml.dask's, dask-ml's spectral
-                raw = model.fit_predict(features)
+                raw = model.fit_predict(points)
             else:  # dask-ml's KMeans has only fit, and labels_ (lazy)
                 raw = model.fit(features).labels_
             if not hasattr(raw, "dask"):  # cuml.dask's DBSCAN: one array, on the client
