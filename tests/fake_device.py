@@ -172,16 +172,35 @@ class _ArrayModule(types.ModuleType):
 XP = _ArrayModule("fake_cupy")
 
 
+class DeviceCSR:
+    """A CSR matrix on the fake device (cupyx.scipy.sparse.csr_matrix's stand-in): its parts are
+    device arrays; `get()` brings it to the host as SciPy's, as CuPy's does."""
+
+    def __init__(self, data: Any, indices: Any, indptr: Any, shape: tuple[int, int]) -> None:
+        for name, part in (("data", data), ("indices", indices), ("indptr", indptr)):
+            if not isinstance(part, DeviceArray) or part.ndim != 1:
+                raise _refuse(f"a CSR matrix's {name} must be a 1-D device array")
+        self._csr = sparse.csr_matrix((data._data, indices._data, indptr._data), shape=shape)
+
+    shape = property(lambda self: self._csr.shape)
+    nnz = property(lambda self: self._csr.nnz)
+    dtype = property(lambda self: self._csr.dtype)
+
+    def get(self) -> sparse.csr_matrix:
+        return self._csr.copy()
+
+
 # --- the GPU column, stood in for --------------------------------------------------------------
 
 
 def _device_input(value: Any) -> Any:
-    """What a cuML estimator takes: a device array, or a host SciPy sparse matrix (a precomputed
-    affinity). A host NumPy array is refused: on the GPU it would be copied per call."""
+    """What a cuML estimator takes: a device array, or a device sparse matrix (a precomputed
+    affinity). Host NumPy arrays and SciPy matrices are refused: on the GPU they would be copied
+    per call."""
     if isinstance(value, DeviceArray):
         return value._data
-    if sparse.issparse(value):
-        return value
+    if isinstance(value, DeviceCSR):
+        return value.get()
     raise _refuse(f"a {type(value).__name__} passed to a device estimator")
 
 
@@ -279,6 +298,9 @@ class FakeDeviceBackend(Backend):
         if not isinstance(array, DeviceArray):
             raise _refuse(f"to_host of a {type(array).__name__}, not a device array")
         return array._data.copy()
+
+    def csr_matrix(self, data: Any, indices: Any, indptr: Any, shape: tuple[int, int]) -> Any:
+        return DeviceCSR(data, indices, indptr, shape)
 
     def device_memory(self) -> dict[str, int]:
         return {"device_used_bytes": 0, "device_pool_used_bytes": 0}

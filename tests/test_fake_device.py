@@ -138,3 +138,14 @@ def test_a_method_cuml_lacks_is_refused_on_the_gpu_in_one_line(fake_gpu):
     config = RunConfig(dataset="digits", method="spectral-nystrom", backend="gpu")
     with pytest.raises(BackendError, match="spectral-nystrom has no GPU implementation"):
         run(config, log=lambda _: None)
+
+
+def test_a_device_estimator_refuses_a_host_sparse_matrix():
+    """A precomputed affinity handed over as SciPy's matrix would be copied to the device on
+    each call, like a host array: the fake device refuses both."""
+    from scipy import sparse
+
+    backend = FakeDeviceBackend()
+    spectral = backend.build(METHODS["umap-spectral"], Params(n_clusters=2))
+    with pytest.raises(HostMixingError, match="csr_matrix passed to a device estimator"):
+        spectral.fit_predict(sparse.identity(6, format="csr"))
