@@ -149,3 +149,32 @@ def test_a_device_estimator_refuses_a_host_sparse_matrix():
     spectral = backend.build(METHODS["umap-spectral"], Params(n_clusters=2))
     with pytest.raises(HostMixingError, match="csr_matrix passed to a device estimator"):
         spectral.fit_predict(sparse.identity(6, format="csr"))
+
+
+@pytest.mark.parametrize(("engine", "fit_on"), [("sweep", "host"), ("loop", "device")])
+def test_a_gpu_grid_keeps_its_host_seconds_apart(fake_gpu, tmp_path, engine, fit_on):
+    """A gpu grid's sweep labels the configurations on host CPU workers: its rows say their fit
+    seconds are the host's, its timing and summary give the host share apart from the graph's
+    seconds on the device; the loop's rows are cuML fits, on the device."""
+    from clusterbench.grid.runner import GridOutcome
+    from clusterbench.text import format_grid
+
+    config = GridConfig(
+        dataset="digits",
+        n_components=10,
+        spec=GridSpec.parse("1:2:2", "2:12:5"),
+        backend="gpu",
+        engine=engine,
+        dask=DaskOptions(processes=False),
+        out=tmp_path / "grid.jsonl",
+    )
+    outcome: GridOutcome = run_grid(config, lambda _: None)
+    record, timing = outcome.record, outcome.record.timing
+    assert {r["fit_on"] for r in record.rows} == {fit_on}
+    summary = format_grid(outcome).splitlines()[0]
+    if engine == "sweep":
+        assert timing.graph_s > 0 and timing.host_sweep_s > 0
+        assert f"{timing.host_sweep_s:.1f} s the sweep on host CPU workers" in summary, summary
+        assert f"{timing.graph_s:.1f} s the neighbour graph on the gpu" in summary, summary
+    else:
+        assert timing.graph_s is None and "host CPU workers" not in summary
