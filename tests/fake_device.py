@@ -262,13 +262,24 @@ def _metric(path: str) -> Any:
     return call
 
 
-def _host_graph(X: Any, eps_max: float, n_jobs: int | None = None) -> Any:
-    """gpu_graph.neighbour_graph's stand-in: host features in, the host graph out."""
-    from clusterbench.grid.sweep import neighbour_graph
+def _radius_pairs(X_dev: Any, eps_max: float) -> tuple[DeviceArray, DeviceArray]:
+    """cuML's radius query stood in for by scikit-learn's: device features in, the indices of
+    every pair within eps_max out, on the device."""
+    from sklearn.neighbors import NearestNeighbors
+
+    index = NearestNeighbors(radius=float(eps_max)).fit(_device_input(X_dev))
+    pairs = index.radius_neighbors_graph(_device_input(X_dev)).tocoo()
+    return DeviceArray(pairs.row), DeviceArray(pairs.col)
+
+
+def _gpu_graph(X: Any, eps_max: float, n_jobs: int | None = None) -> Any:
+    """gpu_graph.neighbour_graph on the fake device: its own code, with this device's array
+    module and transfers, and scikit-learn's radius query in place of cuML's."""
+    from clusterbench.grid import gpu_graph
 
     if not isinstance(X, np.ndarray):
         raise _refuse("the neighbour graph takes the host features")
-    return neighbour_graph(X, eps_max, n_jobs=n_jobs)
+    return gpu_graph.graph_from_pairs(XP, X, eps_max, _radius_pairs, FakeDeviceBackend().to_host)
 
 
 def _local_cuda_cluster(**kwargs: Any) -> Any:
@@ -278,7 +289,7 @@ def _local_cuda_cluster(**kwargs: Any) -> Any:
     return LocalCluster(n_workers=kwargs.pop("n_workers") or 1, processes=False, **kwargs)
 
 
-FUNCTIONS = {"clusterbench.grid.gpu_graph.neighbour_graph": _host_graph}
+FUNCTIONS = {"clusterbench.grid.gpu_graph.neighbour_graph": _gpu_graph}
 CLUSTERS = {"dask_cuda.LocalCUDACluster": _local_cuda_cluster}
 
 
