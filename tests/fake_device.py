@@ -173,16 +173,35 @@ class _ArrayModule(types.ModuleType):
 XP = _ArrayModule("fake_cupy")
 
 
+class DeviceCSR:
+    """A CSR matrix on the fake device (cupyx.scipy.sparse.csr_matrix's stand-in): its parts are
+    device arrays; `get()` brings it to the host as SciPy's, as CuPy's does."""
+
+    def __init__(self, data: Any, indices: Any, indptr: Any, shape: tuple[int, int]) -> None:
+        for name, part in (("data", data), ("indices", indices), ("indptr", indptr)):
+            if not isinstance(part, DeviceArray) or part.ndim != 1:
+                raise _refuse(f"a CSR matrix's {name} must be a 1-D device array")
+        self._csr = sparse.csr_matrix((data._data, indices._data, indptr._data), shape=shape)
+
+    shape = property(lambda self: self._csr.shape)
+    nnz = property(lambda self: self._csr.nnz)
+    dtype = property(lambda self: self._csr.dtype)
+
+    def get(self) -> sparse.csr_matrix:
+        return self._csr.copy()
+
+
 # --- the GPU column, stood in for --------------------------------------------------------------
 
 
 def _device_input(value: Any) -> Any:
-    """What a cuML estimator takes: a device array, or a host SciPy sparse matrix (a precomputed
-    affinity). A host NumPy array is refused: on the GPU it would be copied per call."""
+    """What a cuML estimator takes: a device array, or a device sparse matrix (a precomputed
+    affinity). Host NumPy arrays and SciPy matrices are refused: on the GPU they would be copied
+    per call."""
     if isinstance(value, DeviceArray):
         return value._data
-    if sparse.issparse(value):
-        return value
+    if isinstance(value, DeviceCSR):
+        return value.get()
     raise _refuse(f"a {type(value).__name__} passed to a device estimator")
 
 
@@ -264,13 +283,24 @@ def _metric(path: str) -> Any:
     return call
 
 
-def _host_graph(X: Any, eps_max: float, n_jobs: int | None = None) -> Any:
-    """gpu_graph.neighbour_graph's stand-in: host features in, the host graph out."""
-    from clusterbench.grid.sweep import neighbour_graph
+def _radius_pairs(X_dev: Any, eps_max: float) -> tuple[DeviceArray, DeviceArray]:
+    """cuML's radius query stood in for by scikit-learn's: device features in, the indices of
+    every pair within eps_max out, on the device."""
+    from sklearn.neighbors import NearestNeighbors
+
+    index = NearestNeighbors(radius=float(eps_max)).fit(_device_input(X_dev))
+    pairs = index.radius_neighbors_graph(_device_input(X_dev)).tocoo()
+    return DeviceArray(pairs.row), DeviceArray(pairs.col)
+
+
+def _gpu_graph(X: Any, eps_max: float, n_jobs: int | None = None) -> Any:
+    """gpu_graph.neighbour_graph on the fake device: its own code, with this device's array
+    module and transfers, and scikit-learn's radius query in place of cuML's."""
+    from clusterbench.grid import gpu_graph
 
     if not isinstance(X, np.ndarray):
         raise _refuse("the neighbour graph takes the host features")
-    return neighbour_graph(X, eps_max, n_jobs=n_jobs)
+    return gpu_graph.graph_from_pairs(XP, X, eps_max, _radius_pairs, FakeDeviceBackend().to_host)
 
 
 def _local_cuda_cluster(**kwargs: Any) -> Any:
@@ -280,7 +310,7 @@ def _local_cuda_cluster(**kwargs: Any) -> Any:
     return LocalCluster(n_workers=kwargs.pop("n_workers") or 1, processes=False, **kwargs)
 
 
-FUNCTIONS = {"clusterbench.grid.gpu_graph.neighbour_graph": _host_graph}
+FUNCTIONS = {"clusterbench.grid.gpu_graph.neighbour_graph": _gpu_graph}
 CLUSTERS = {"dask_cuda.LocalCUDACluster": _local_cuda_cluster}
 
 
@@ -300,6 +330,9 @@ class FakeDeviceBackend(Backend):
         if not isinstance(array, DeviceArray):
             raise _refuse(f"to_host of a {type(array).__name__}, not a device array")
         return array._data.copy()
+
+    def csr_matrix(self, data: Any, indices: Any, indptr: Any, shape: tuple[int, int]) -> Any:
+        return DeviceCSR(data, indices, indptr, shape)
 
     def device_memory(self) -> dict[str, int]:
         return {"device_used_bytes": 0, "device_pool_used_bytes": 0}

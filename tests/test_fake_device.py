@@ -157,3 +157,85 @@ def test_a_method_cuml_lacks_is_refused_on_the_gpu_in_one_line(fake_gpu):
     config = RunConfig(dataset="digits", method="spectral-nystrom", backend="gpu")
     with pytest.raises(BackendError, match="spectral-nystrom has no GPU implementation"):
         run(config, log=lambda _: None)
+
+
+def test_the_sweeps_gpu_graph_is_gpu_graph_py_running_on_the_fake_device(
+    fake_gpu, tmp_path, monkeypatch
+):
+    """The GPU grid's neighbour graph is gpu_graph.py's own code, run with the fake device's
+    array module and transfers (scikit-learn's radius query in cuML's place), not the host graph
+    swapped in; on PCA-10 digits (a k-d tree on the CPU) it is the CPU graph, bit for bit."""
+    from clusterbench.grid import gpu_graph
+    from clusterbench.grid.runner import SweepEngine
+    from clusterbench.grid.sweep import neighbour_graph
+
+    ran, built = [], []
+    real = getattr(gpu_graph, "graph_from_pairs", None)
+
+    def spy(xp, *args, **kwargs):
+        ran.append(xp)
+        return real(xp, *args, **kwargs)
+
+    monkeypatch.setattr(gpu_graph, "graph_from_pairs", spy, raising=False)
+    shared = SweepEngine.shared
+
+    def keep(self, X, y, todo, *args):
+        data, seconds = shared(self, X, y, todo, *args)
+        built.append((X, max(e for e, _ in todo), data["graph"]))
+        return data, seconds
+
+    monkeypatch.setattr(SweepEngine, "shared", keep)
+    config = GridConfig(
+        dataset="digits",
+        n_components=10,
+        spec=GridSpec.parse("1:2:2", "2:12:5"),
+        backend="gpu",
+        dask=DaskOptions(processes=False),
+        out=tmp_path / "grid.jsonl",
+    )
+    assert run_grid(config, lambda _: None).record.n_failed == 0
+    assert ran == [fake_device.XP], "gpu_graph.py's code did not run on the fake device"
+    ((X, eps_max, graph),) = built
+    cpu = neighbour_graph(X, eps_max).csr
+    for part in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(graph.csr, part), getattr(cpu, part), part)
+
+
+def test_a_device_estimator_refuses_a_host_sparse_matrix():
+    """A precomputed affinity handed over as SciPy's matrix would be copied to the device on
+    each call, like a host array: the fake device refuses both."""
+    from scipy import sparse
+
+    backend = FakeDeviceBackend()
+    spectral = backend.build(METHODS["umap-spectral"], Params(n_clusters=2))
+    with pytest.raises(HostMixingError, match="csr_matrix passed to a device estimator"):
+        spectral.fit_predict(sparse.identity(6, format="csr"))
+
+
+@pytest.mark.parametrize(("engine", "fit_on"), [("sweep", "host"), ("loop", "device")])
+def test_a_gpu_grid_keeps_its_host_seconds_apart(fake_gpu, tmp_path, engine, fit_on):
+    """A gpu grid's sweep labels the configurations on host CPU workers: its rows say their fit
+    seconds are the host's, its timing and summary give the host share apart from the graph's
+    seconds on the device; the loop's rows are cuML fits, on the device."""
+    from clusterbench.grid.runner import GridOutcome
+    from clusterbench.text import format_grid
+
+    config = GridConfig(
+        dataset="digits",
+        n_components=10,
+        spec=GridSpec.parse("1:2:2", "2:12:5"),
+        backend="gpu",
+        engine=engine,
+        dask=DaskOptions(processes=False),
+        out=tmp_path / "grid.jsonl",
+    )
+    outcome: GridOutcome = run_grid(config, lambda _: None)
+    record, timing = outcome.record, outcome.record.timing
+    assert {r["fit_on"] for r in record.rows} == {fit_on}
+    summary = format_grid(outcome).splitlines()[0]
+    if engine == "sweep":
+        assert timing.graph_s > 0 and timing.host_sweep_s > 0
+        assert f"{timing.host_sweep_s:.1f} s the sweep on host CPU workers" in summary, summary
+        assert f"{timing.graph_s:.1f} s the neighbour graph on the gpu" in summary, summary
+    else:
+        assert timing.graph_s is None and "host CPU workers" not in summary

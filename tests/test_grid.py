@@ -375,3 +375,28 @@ def test_features_move_to_a_workers_device_once():
     assert tasks.on_device(backend, X) is first and len(moved) == 1
     tasks.on_device(backend, np.ones((5, 3), dtype=np.float32))  # the next grid's features
     assert len(moved) == 2
+
+
+@pytest.mark.parametrize("engine", ["sweep", "loop"])
+def test_the_sweeps_host_share_is_a_stage_of_its_own(tmp_path, engine):
+    """The sweep's seconds come apart: the neighbour graph (built on the backend) and the
+    labelling and scoring on host CPU workers, in the record, its JSON and the report's grid
+    table; each row says where its fit seconds were spent (the host, for both engines here)."""
+    from clusterbench.record import GridRecord, SuiteCase, SuiteRecord
+    from clusterbench.report import grid_table
+
+    record = run_grid(digits_grid(tmp_path, engine=engine), _silent).record
+    timing = record.timing
+    assert {r["fit_on"] for r in record.rows} == {"host"}
+    if engine == "sweep":
+        assert timing.graph_s > 0 and timing.host_sweep_s > 0
+        assert timing.graph_s + timing.host_sweep_s <= timing.compute_s
+    else:  # each configuration is a fit on the backend: no host stage to report apart
+        assert timing.graph_s is None and timing.host_sweep_s is None
+    assert GridRecord.from_json(json.loads(json.dumps(record.to_json()))).timing == timing
+    suite = SuiteRecord("s", "cpu", 1, [SuiteCase("grid", record)], record.environment)
+    header, _, row = grid_table([suite])
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    cells = dict(zip(columns, [c.strip() for c in row.strip("|").split("|")], strict=True))
+    assert cells["graph s"] == (f"{timing.graph_s:.2f}" if engine == "sweep" else "")
+    assert cells["host sweep s"] == (f"{timing.host_sweep_s:.2f}" if engine == "sweep" else "")

@@ -40,6 +40,12 @@ class Backend:
     def to_host(self, array: Any) -> np.ndarray:
         return np.asarray(array)
 
+    def csr_matrix(self, data: Any, indices: Any, indptr: Any, shape: tuple[int, int]) -> Any:
+        """A CSR sparse matrix of this backend's arrays, where they live (SciPy's here)."""
+        from scipy import sparse
+
+        return sparse.csr_matrix((data, indices, indptr), shape=shape)
+
     def synchronize(self) -> None:
         """Wait for queued device work, so that a clock read after it is honest."""
 

@@ -26,6 +26,12 @@ class GpuBackend(Backend):
     def to_host(self, array: Any) -> np.ndarray:
         return cp.asnumpy(array)
 
+    def csr_matrix(self, data: Any, indices: Any, indptr: Any, shape: tuple[int, int]) -> Any:
+        """CuPy's CSR matrix of device arrays (cuML takes it as a precomputed affinity)."""
+        import cupyx.scipy.sparse
+
+        return cupyx.scipy.sparse.csr_matrix((data, indices, indptr), shape=shape)
+
     def synchronize(self) -> None:
         cp.cuda.runtime.deviceSynchronize()
 

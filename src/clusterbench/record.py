@@ -212,11 +212,17 @@ class BudgetRecord:
 
 @dataclass(frozen=True)
 class GridTiming:
-    """A grid's seconds, apart: data and PCA, the Dask cluster's start-up, the configurations."""
+    """A grid's seconds, apart: data and PCA, the Dask cluster's start-up, the configurations.
+
+    The sweep engine's compute, further apart: the neighbour graph, built on the backend (cuML's
+    on the GPU), and the labelling and scoring of every configuration on host CPU workers, host
+    work on every backend (None for the loop engine, whose fits run on the backend)."""
 
     data_pca_s: float
     cluster_startup_s: float
     compute_s: float
+    graph_s: float | None = None
+    host_sweep_s: float | None = None
 
 
 @dataclass(frozen=True)

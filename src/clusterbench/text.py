@@ -85,9 +85,15 @@ def format_grid(outcome: Any) -> str:
 
     grid = outcome.record
     score, rows, best, timing = grid.header["score"], grid.rows, grid.best(), grid.timing
+    split = (
+        f" ({timing.graph_s:.1f} s the neighbour graph on the {grid.header['backend']}, "
+        f"{timing.host_sweep_s:.1f} s the sweep on host CPU workers)"
+        if timing.graph_s is not None and timing.host_sweep_s is not None
+        else ""
+    )
     lines = [
         f"grid: {len(rows)} configurations in {outcome.path} ({grid.n_failed} failed); this run: "
-        f"{outcome.ran} configurations, {timing.compute_s:.1f} s computing, "
+        f"{outcome.ran} configurations, {timing.compute_s:.1f} s computing{split}, "
         f"{timing.cluster_startup_s:.1f} s starting Dask, {timing.data_pca_s:.1f} s data and PCA"
     ]
     if best is None:

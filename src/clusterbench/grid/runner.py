@@ -97,8 +97,9 @@ class LoopEngine:
 
     def shared(
         self, X: Any, y: Any, todo: list[Config], config: GridConfig, backend: Backend, log: Log
-    ) -> dict:
-        return {"X": X, "y": y}
+    ) -> tuple[dict, float | None]:
+        """What every task gets, and the seconds of work on the backend it took (none here)."""
+        return {"X": X, "y": y}, None
 
     def batches(self, todo: list[Config], config: GridConfig) -> list[list[Config]]:
         todo = sorted(todo, key=lambda c: -c[0])  # large eps are slowest: start them first
@@ -111,7 +112,8 @@ class SweepEngine:
 
     The graph is built on the backend (scikit-learn's exact distances on the CPU, cuML's radius
     query on the GPU); the union-find sweep over it runs on the host's cores, in a local CPU
-    cluster on every backend, so a GPU grid's time is the GPU's graph plus the host's sweep.
+    cluster on every backend, so a GPU grid's time is the GPU's graph plus the host's sweep: the
+    record keeps the two apart (GridTiming.graph_s, .host_sweep_s) and the rows say "host".
     """
 
     name = "sweep"
@@ -122,7 +124,8 @@ class SweepEngine:
 
     def shared(
         self, X: Any, y: Any, todo: list[Config], config: GridConfig, backend: Backend, log: Log
-    ) -> dict:
+    ) -> tuple[dict, float | None]:
+        """What every task gets (the graph, features, labels), and the graph's seconds."""
         import psutil
 
         from clusterbench.grid.sweep import GPU_GRAPH_BYTES_PER_EDGE, check_graph_fits
@@ -135,8 +138,9 @@ class SweepEngine:
         log(f"sweep: neighbour graph up to eps {eps_max:g}, about {need / 2**20:.0f} MiB ...")
         start = time.perf_counter()
         graph = backend.function(STEPS["neighbour_graph"])(X, eps_max, n_jobs=-1)
-        log(f"sweep: {graph.csr.nnz} neighbour pairs in {time.perf_counter() - start:.1f} s")
-        return {"graph": graph, "X": X, "y": y}
+        graph_s = time.perf_counter() - start
+        log(f"sweep: {graph.csr.nnz} neighbour pairs in {graph_s:.1f} s")
+        return {"graph": graph, "X": X, "y": y}, graph_s
 
     def batches(self, todo: list[Config], config: GridConfig) -> list[list[Config]]:
         by_m: dict[int, list[Config]] = {}
@@ -190,6 +194,13 @@ def prepare(config: GridConfig, backend: Backend, log: Log) -> tuple[Any, Any, d
     return np.ascontiguousarray(X, dtype=np.float32), split.y_train, header
 
 
+@dataclass(frozen=True)
+class _Seconds:
+    startup_s: float  # starting (or reaching) the Dask cluster
+    shared_s: float | None  # the engine's work on the backend for its shared data (the graph)
+    tasks_s: float  # scattering the shared data and running every task
+
+
 def _run(
     config: GridConfig,
     backend: Backend,
@@ -198,12 +209,12 @@ def _run(
     store: GridStore,
     todo: list[Config],
     log: Log,
-) -> float:
-    """Run `todo` on the Dask cluster; the seconds spent starting (or reaching) the cluster."""
+) -> _Seconds:
+    """Run `todo` on the Dask cluster, timing its parts."""
     from distributed import as_completed
 
     engine = ENGINES[config.engine]
-    shared = engine.shared(X, y, todo, config, backend, log)
+    shared, shared_s = engine.shared(X, y, todo, config, backend, log)
     options = {
         "backend": backend.name,
         "score": config.score,
@@ -213,6 +224,7 @@ def _run(
     start = time.perf_counter()
     with dask_client(config, engine, backend, log) as client:
         startup_s = time.perf_counter() - start
+        start = time.perf_counter()
         shared_f = {key: client.scatter(value, broadcast=True) for key, value in shared.items()}
 
         def submit(batch: list[Config]) -> Any:
@@ -236,7 +248,8 @@ def _run(
                     rows = [failed_row(e, m, reason, "unknown") for e, m in batch]
                 store.append(rows)
                 bar.update(len(rows))
-    return startup_s
+        tasks_s = time.perf_counter() - start
+    return _Seconds(startup_s, shared_s, tasks_s)
 
 
 @dataclass(frozen=True)
@@ -270,11 +283,11 @@ def run_grid(config: GridConfig, log: Log) -> GridOutcome:
         f"grid: {len(config.spec)} configurations, {len(config.spec) - len(todo)} already in "
         f"{config.out}, {len(todo)} to run"
     )
-    startup_s = 0.0
+    seconds = _Seconds(0.0, None, 0.0)
     try:
         with timer.stage("compute"):
             if todo:
-                startup_s = _run(config, backend, X, y, store, todo, log)
+                seconds = _run(config, backend, X, y, store, todo, log)
     except BaseException as exc:
         if store.discard_if_unused():  # nothing finished: leave no file behind
             raise
@@ -283,7 +296,8 @@ def run_grid(config: GridConfig, log: Log) -> GridOutcome:
         raise
     finally:
         store.close()
-    compute_s = timer.seconds["compute"] - startup_s
+    compute_s = timer.seconds["compute"] - seconds.startup_s
+    sweep = config.engine == "sweep" and bool(todo)  # the graph on the backend, the rest on host
     header, rows = read_grid(config.out)
     wanted = {config_key(*c) for c in config.spec.configs()}
     rows = [r for r in rows if config_key(r["eps"], r["min_samples"]) in wanted]
@@ -292,7 +306,13 @@ def run_grid(config: GridConfig, log: Log) -> GridOutcome:
     record = GridRecord(
         header=header,
         rows=rows,
-        timing=GridTiming(timer.seconds["data_pca"], startup_s, compute_s),
+        timing=GridTiming(
+            timer.seconds["data_pca"],
+            seconds.startup_s,
+            compute_s,
+            graph_s=seconds.shared_s if sweep else None,
+            host_sweep_s=seconds.tasks_s if sweep else None,
+        ),
         memory=timer.peaks,
         environment=environment,
     )

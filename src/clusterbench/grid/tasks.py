@@ -67,8 +67,10 @@ def scored_row(
     options: dict[str, Any],
     fit_s: float,
     worker: str,
+    fit_on: str,
 ) -> dict[str, Any]:
-    """A finished configuration's row: its scores against the true labels, and its fit time."""
+    """A finished configuration's row: its scores against the true labels, its fit time, and
+    where that time was spent (`fit_on`: "device" for a fit on a GPU, "host" otherwise)."""
     eps, min_samples = config
     row: dict[str, Any] = {"eps": eps, "min_samples": min_samples, "status": "ok"}
     row.update(contingency_scores(shared["y"], labels))
@@ -80,6 +82,7 @@ def scored_row(
         if len(np.unique(labels[sample])) >= 2:
             row["silhouette"] = float(silhouette_score(shared["X"][sample], labels[sample]))
     row["fit_s"] = fit_s
+    row["fit_on"] = fit_on
     row["worker"] = worker
     return row
 
@@ -91,6 +94,7 @@ def loop_batch(
     backend = worker_backend(options["backend"])
     worker = _worker_name()
     X_dev = on_device(backend, shared["X"])
+    fit_on = "host" if backend.xp is np else "device"
     rows = []
     for eps, min_samples in configs:
         params = Params(
@@ -102,7 +106,8 @@ def loop_batch(
             backend.synchronize()
             fit_s = time.perf_counter() - start
             labels = backend.to_host(raw).astype(np.int64)
-            rows.append(scored_row((eps, min_samples), labels, shared, options, fit_s, worker))
+            row = scored_row((eps, min_samples), labels, shared, options, fit_s, worker, fit_on)
+            rows.append(row)
         except Exception as exc:  # e.g. MemoryError at a huge eps: record it, keep going
             rows.append(failed_row(eps, min_samples, f"{type(exc).__name__}: {exc}", worker))
     return rows
@@ -112,7 +117,7 @@ def sweep_batch(
     shared: dict[str, Any], configs: list[Config], options: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Label every eps of one min_samples from the neighbour graph (fit_s: the sweep's time
-    shared out over its configurations)."""
+    shared out over its configurations, on the host whatever the backend)."""
     from clusterbench.grid.sweep import sweep
 
     worker = _worker_name()
@@ -125,6 +130,8 @@ def sweep_batch(
         return [failed_row(e, m, f"{type(exc).__name__}: {exc}", worker) for e, m in configs]
     fit_s = (time.perf_counter() - start) / len(configs)
     return [
-        scored_row((e, min_samples), by_eps[e].astype(np.int64), shared, options, fit_s, worker)
+        scored_row(
+            (e, min_samples), by_eps[e].astype(np.int64), shared, options, fit_s, worker, "host"
+        )
         for e in eps
     ]
