@@ -99,3 +99,29 @@ def test_a_single_run_row_shows_its_eigensolver(tmp_path):
     path = write_record(record, tmp_path / "run.json")
     assert main(["report", str(path), "--out", str(tmp_path / "out")]) == 0
     assert "| eigensolver amg |" in (tmp_path / "out" / "README.md").read_text()
+
+
+def test_every_tolerance_row_says_where_its_figures_come_from():
+    """A row is measured (its record is in the repository and holds its figures) or says it is
+    an estimate; the README's table shows which."""
+    from pathlib import Path
+
+    from clusterbench import tolerances
+    from clusterbench.record import load_record
+
+    root = Path(__file__).parents[1]
+    for name in METHODS:
+        for mode in tolerances.UMAP_MODES:
+            basis = tolerances.for_method(name, mode).basis
+            assert basis == tolerances.ESTIMATE or tolerances.SPREAD_RECORD in basis, name
+    assert tolerances.for_method("kmeans").basis == tolerances.ESTIMATE
+    record = load_record(root / tolerances.SPREAD_RECORD)
+    eigen = record.results["eigensolver"]
+    assert tuple(eigen["seeds"]) == tolerances.EIGENSOLVER_SEEDS
+    assert eigen["compared"] == ["amg", "arpack"]
+    measured = eigen["largest_gap"]["test_accuracy"], eigen["largest_gap"]["ari"]
+    assert measured == pytest.approx(tolerances.EIGENSOLVER_GAP, abs=5e-5)
+    spectral = tolerances.for_method("spectral")
+    assert spectral.basis != tolerances.ESTIMATE and "Lanczos" in spectral.reason
+    assert spectral.accuracy >= measured[0] and spectral.ari >= measured[1]
+    assert "| basis |" in tolerances.table().splitlines()[0]

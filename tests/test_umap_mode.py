@@ -132,3 +132,107 @@ def test_the_report_shows_each_umap_case_mode(tmp_path):
     readme = (tmp_path / "out" / "README.md").read_text()
     accuracy = readme[readme.index("### Accuracy") :]
     assert "| quick | umap-kmeans-fast | cpu | 0.9000 | 0.8000 | UMAP fast |" in accuracy
+
+
+def test_the_fast_rows_cover_the_spread_measured_on_the_cpu():
+    """The fast rows' figures are the study record's, and add its range to the seeded rows."""
+    from pathlib import Path
+
+    from clusterbench import tolerances
+
+    record = load_record(Path(__file__).parents[1] / tolerances.SPREAD_RECORD)
+    spread = record.results["umap"]["spread"]
+    assert record.results["umap"]["fast_runs"] == tolerances.FAST_RUNS
+    assert set(tolerances.FAST_RANGE) == set(UMAP_METHODS)
+    for method, (accuracy, ari) in tolerances.FAST_RANGE.items():
+        measured = (
+            spread[method]["test_accuracy"]["fast"]["range"],
+            spread[method]["ari"]["fast"]["range"],
+        )
+        assert (accuracy, ari) == pytest.approx(measured, abs=5e-5), method
+        fast, seeded = tolerances.for_method(method, "fast"), tolerances.for_method(method)
+        assert fast.accuracy >= seeded.accuracy + measured[0] > seeded.accuracy, method
+        assert fast.ari >= seeded.ari + measured[1] > seeded.ari, method
+        assert tolerances.SPREAD_RECORD in fast.basis
+
+
+def test_compare_gives_fast_runs_the_fast_rows(tmp_path, capsys):
+    """A gap beyond the seeded row but within the fast one: two fast runs agree, two seeded
+    runs do not."""
+    from dataclasses import replace
+
+    from clusterbench import tolerances
+
+    seeded, fast = (
+        tolerances.for_method("umap-kmeans"),
+        tolerances.for_method("umap-kmeans", "fast"),
+    )
+    gap = (seeded.accuracy + fast.accuracy) / 2
+    status = {}
+    for mode in ("deterministic", "fast"):
+        a, b = (
+            replace(
+                run_case("umap-kmeans", 1.0, accuracy, 0.8),
+                params={"umap_components": 10, "umap_mode": mode},
+            )
+            for accuracy in (0.9, 0.9 - gap)
+        )
+        paths = [write_record(r, tmp_path / f"{mode}-{i}.json") for i, r in enumerate((a, b))]
+        status[mode] = main(["compare", *map(str, paths)])
+    assert status == {"deterministic": 1, "fast": 0}
+
+
+def test_the_report_says_a_scale_case_umap_mode(tmp_path):
+    from dataclasses import replace
+
+    from tests.test_report_scale import scale_suite
+
+    base = scale_suite()
+    (case,) = base.cases
+    umap = replace(
+        case.record, method="umap-kmeans", params={"umap_components": 10, "umap_mode": "fast"}
+    )
+    record = replace(base, cases=[replace(case, name="umap-kmeans", record=umap)])
+    path = write_record(record, tmp_path / "scale.json")
+    assert main(["report", str(path), "--out", str(tmp_path / "out")]) == 0
+    assert (
+        "Budget 60 s per size; UMAP fast (--umap-mode)"
+        in (tmp_path / "out" / "README.md").read_text()
+    )
+
+
+def test_the_report_shows_the_spread_study(tmp_path):
+    from pathlib import Path
+
+    from clusterbench import tolerances
+
+    path = Path(__file__).parents[1] / tolerances.SPREAD_RECORD
+    assert main(["report", str(path), "--out", str(tmp_path)]) == 0
+    readme = (tmp_path / "README.md").read_text()
+    assert "## Tolerance policy: measured spreads (mnist, 10,000 training digits" in readme
+    accuracy, _ = tolerances.FAST_RANGE["umap-kmeans"]
+    assert f"| umap-kmeans | test_accuracy | 0.8128 | 0.8188 | {accuracy:.4f} | 0.8146 |" in readme
+    assert "| 137 | 0.7540 / 0.7540 |" in readme  # AMG / ARPACK at the tests' seed
+
+
+def test_no_seed_is_what_selects_each_library_fast_path():
+    """What the modes rest on, read from the installed libraries: umap-learn forces one thread
+    when seeded; cuML's UMAP picks brute-force kNN and ordered optimisation when seeded."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    import umap
+
+    from tests.conftest import require_gpu_packages
+
+    assert "overridden to 1 by setting random_state" in inspect.getsource(umap.UMAP)
+    require_gpu_packages()
+    import cuml.manifold.umap
+
+    source = (Path(cuml.manifold.umap.__file__).parent / "umap.pyx").read_text()
+    assert "params.deterministic = self.random_state is not None" in source
+    seeded_knn = (
+        r'if self\.random_state is not None:(?:\s*#[^\n]*)*\s*build_algo ?= ?"brute_force_knn"'
+    )
+    assert re.search(seeded_knn, source)
