@@ -22,6 +22,7 @@ python bench/grid_engines.py --data-dir "$data" --out "$out"
 python bench/umap_defaults.py --data-dir "$data" --out "$out"
 python bench/threshold_margins.py --data-dir "$data" --out "$out/tests"
 python bench/infimnist_study.py --data-dir "$data" --out "$out"
+python bench/tolerance_spread.py --data-dir "$data" --out "$out"  # its figures: tolerances.py
 clusterbench bench --suite scale --backend cpu --data-dir "$data" --out "$out"
 clusterbench bench --suite workers --scheduler local --backend cpu --data-dir "$data" --out "$out"
 clusterbench run --dataset infimnist --n-train 8100000 --method kmeans --scheduler local \

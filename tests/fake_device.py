@@ -350,7 +350,8 @@ class FakeDeviceBackend(Backend):
         }
 
     def build(self, pair: Pair, params: Params | DaskOptions) -> Any:
-        impl = pair.gpu
+        impl = self._impl(pair)  # what ran, and its solvers, recorded as the GPU backend does
+        self._solvers(pair, impl, params)
         kwargs = impl.kwargs(params)
         if impl.path in CLUSTERS:
             return CLUSTERS[impl.path](**kwargs)
@@ -366,6 +367,7 @@ class FakeAccelBackend(Backend):
 
     name = "gpu-accel"
     column = "cpu"
+    accel_column = "gpu"
 
 
 def install(monkeypatch: Any) -> None:

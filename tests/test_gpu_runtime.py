@@ -3,6 +3,8 @@ where a GPU is usable: `pytest -m gpu`)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -42,6 +44,22 @@ def test_cpu_and_gpu_agree(mnist_dir, method):
         records["gpu"].memory["cluster"]
     )
     tolerance = for_method(method)
+    assert abs(cpu["test_accuracy"] - gpu["test_accuracy"]) <= tolerance.accuracy, (cpu, gpu)
+    assert abs(cpu["ari"] - gpu["ari"]) <= tolerance.ari, (cpu, gpu)
+
+
+@pytest.mark.parametrize("method", [m for m, row in METHODS.items() if row.embedding == "umap"])
+def test_cpu_and_gpu_agree_on_the_fast_umap_path(mnist_dir, method):
+    """Unseeded UMAP on both backends (umap-learn on every core, cuML's fast path), within the
+    fast rows of the tolerance policy; both records say which path ran."""
+    records = {}
+    for backend in ("cpu", "gpu"):
+        config = _config(mnist_dir, method, backend)
+        config = replace(config, params=replace(config.params, umap_mode="fast"))
+        records[backend] = run(config, log=lambda _: None)
+    assert {r.solvers["umap"] for r in records.values()} == {"fast"}
+    cpu, gpu = records["cpu"].metrics, records["gpu"].metrics
+    tolerance = for_method(method, "fast")
     assert abs(cpu["test_accuracy"] - gpu["test_accuracy"]) <= tolerance.accuracy, (cpu, gpu)
     assert abs(cpu["ari"] - gpu["ari"]) <= tolerance.ari, (cpu, gpu)
 

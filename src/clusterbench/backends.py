@@ -23,16 +23,20 @@ class Backend:
     """The CPU backend (NumPy + scikit-learn); the GPU backend overrides the device hooks.
 
     `column` names the registry column it builds from; `implementations` keeps, per step, the
-    implementation it built (what a record says ran)."""
+    implementation it built (what a record says ran), and `solvers` the paths those took (the
+    eigensolver, the UMAP mode: registry `Impl.solvers`)."""
 
     name = "cpu"
     column = "cpu"
     dask_column: str | None = "dask"  # the registry column on Dask workers (None: refused)
+    # the column whose twin may take a call instead (cuml.accel runs cuML's where it can)
+    accel_column: str | None = None
     xp: ModuleType = np
 
     def __init__(self, reason: str = "") -> None:
         self.reason = reason
         self.implementations: dict[str, str] = {}
+        self.solvers: dict[str, str] = {}
 
     def to_device(self, array: np.ndarray) -> Any:
         return array
@@ -67,9 +71,19 @@ class Backend:
         self.implementations[pair.name] = impl.path
         return impl
 
+    def _solvers(self, pair: Pair, impl: Impl, params: Params | DaskOptions) -> None:
+        solvers = impl.solvers(params)
+        twin = getattr(pair, self.accel_column) if self.accel_column else None
+        for what, which in (twin.solvers(params) if twin else {}).items():
+            if solvers.get(what, which) != which:  # the twin's, unless it falls back
+                solvers[what] = f"{which} (cuml.accel; {solvers[what]} if it falls back)"
+        self.solvers.update(solvers)
+
     def build(self, pair: Pair, params: Params | DaskOptions) -> Any:
         """An estimator (or cluster) for `pair` on this backend, configured from `params`."""
-        return self._impl(pair).build(params)
+        impl = self._impl(pair)
+        self._solvers(pair, impl, params)
+        return impl.build(params)
 
     def function(self, pair: Pair) -> Any:
         """The function `pair` names on this backend (metrics)."""
@@ -85,6 +99,7 @@ class Backend:
         if impl is None:
             raise BackendError(f"{pair.name} has no implementation on {self.name} Dask workers")
         self.implementations[pair.name] = impl.path
+        self._solvers(pair, impl, params)
         return impl.build(params)
 
 

@@ -109,6 +109,7 @@ def labelling_budget(
         points=rows,
         memory=timer.peaks,
         environment=environment,
+        solvers=dict(backend.solvers),
     )
 
 

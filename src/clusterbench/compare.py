@@ -29,7 +29,7 @@ from clusterbench.record import (
     kind_of,
     load_record,
 )
-from clusterbench.tolerances import for_method
+from clusterbench.tolerances import for_method, umap_mode_of
 
 # Grid header fields that make two grids' rows comparable: a resumable file's identity, but for
 # the backend and engine, which is what a comparison of two grids usually varies, and the grid's
@@ -45,9 +45,10 @@ class Tolerances:
     ari: float | None = None
     time: float | None = None  # largest allowed ratio of B's warm median to A's
 
-    def of(self, method: str) -> tuple[float, float]:
-        """The accuracy and ARI gaps allowed for `method`."""
-        policy = for_method(method)
+    def of(self, method: str, params: dict[str, Any] | None = None) -> tuple[float, float]:
+        """The accuracy and ARI gaps allowed for `method` run with `params` (a record's: its
+        UMAP mode picks the fast rows)."""
+        policy = for_method(method, umap_mode_of(params or {}))
         return (
             policy.accuracy if self.accuracy is None else self.accuracy,
             policy.ari if self.ari is None else self.ari,
@@ -110,7 +111,7 @@ def _run(c: Comparison, case: str, a: RunRecord, b: RunRecord, tol: Tolerances) 
         c.same(case, what, getattr(a.data, what), getattr(b.data, what))
     c.same(case, "method", a.method, b.method)
     c.same(case, "params", a.params, b.params)
-    accuracy, ari = tol.of(a.method)
+    accuracy, ari = tol.of(a.method, a.params)
     c.score(case, "test_accuracy", a.metrics["test_accuracy"], b.metrics["test_accuracy"], accuracy)
     c.score(case, "ari", a.metrics["ari"], b.metrics["ari"], ari)
     _timing(c, case, a.timing, b.timing, tol.time)
@@ -132,7 +133,7 @@ def _budget(c: Comparison, case: str, a: BudgetRecord, b: BudgetRecord, tol: Tol
     pa, pb = {p.clusters: p for p in a.points}, {p.clusters: p for p in b.points}
     if set(pa) != set(pb):
         c.problems.append(f"{case}: cluster counts differ ({sorted(pa)} vs {sorted(pb)})")
-    accuracy, _ = tol.of(a.method)
+    accuracy, _ = tol.of(a.method, a.params)
     for k in sorted(set(pa) & set(pb)):
         c.score(case, f"K={k} test_accuracy", pa[k].test_accuracy, pb[k].test_accuracy, accuracy)
 
@@ -205,7 +206,7 @@ def _scale(c: Comparison, case: str, a: ScaleRecord, b: ScaleRecord, tol: Tolera
     tolerance; a size only one reached within its budget is listed, not failed."""
     c.same(case, "method", a.method, b.method)
     c.same(case, "params", a.params, b.params)
-    accuracy, _ = tol.of(a.method)
+    accuracy, _ = tol.of(a.method, a.params)
     pa = {p.n_train: p for p in a.points if p.measured}
     pb = {p.n_train: p for p in b.points if p.measured}
     for n in sorted(set(pa) & set(pb)):

@@ -69,6 +69,9 @@ class GpuAccelBackend(Backend):
     name = "gpu-accel"
     column = "cpu"
     dask_column = None  # cuml.accel intercepts scikit-learn in one process
+    # cuML's twin runs where cuml.accel can: its SpectralClustering proxy does not pass
+    # eigen_solver on (cuml/accel/_overrides/sklearn/cluster.py), so cuML's Lanczos runs
+    accel_column = "gpu"
 
     def __init__(self, reason: str = "") -> None:
         super().__init__(reason)

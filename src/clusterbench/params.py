@@ -127,6 +127,17 @@ class Params:
         0,
         1,
     )
+    umap_mode: str = _option(
+        "deterministic",
+        "--umap-mode",
+        str,
+        "UMAP's path on either backend: deterministic seeds UMAP with --seed (reproducible; "
+        "umap-learn on one thread, cuML's brute-force kNN and ordered optimisation), fast "
+        "gives it no seed (umap-learn on every core, cuML's NN-descent above 50,000 digits and "
+        "unordered parallel optimisation: each run lays out a slightly different embedding); "
+        "--seed still seeds the split, PCA and the clustering",
+        choices=("fast", "deterministic"),
+    )
     nystrom_samples: int = _option(
         300,
         "--nystrom-samples",

@@ -163,6 +163,10 @@ class RunRecord:
     # what gallery.py keeps of the cold run's clusters (sizes, labels, purity, a strip of
     # digits each); None for non-square digits and in older records
     gallery: dict[str, Any] | None = None
+    # the paths the implementations took where results or times depend on them (registry
+    # Impl.solvers): "eigensolver" (amg, lanczos, nystrom-svd), "umap" (fast, deterministic);
+    # records written before this field was added have none
+    solvers: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         d = _plain(self)
@@ -171,7 +175,13 @@ class RunRecord:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> RunRecord:
-        return _build(cls, d, data=DataInfo(**d["data"]), timing=Timing.from_json(d["timing"]))
+        return _build(
+            cls,
+            d,
+            data=DataInfo(**d["data"]),
+            timing=Timing.from_json(d["timing"]),
+            params=_umap_mode_of(d["params"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -200,6 +210,7 @@ class BudgetRecord:
     memory: dict[str, dict[str, int]]  # peak bytes: "embed", and "clusters" over every K
     environment: Environment | None = None
     created: str = field(default_factory=now_iso)
+    solvers: dict[str, str] = field(default_factory=dict)  # as a RunRecord's
 
     def to_json(self) -> dict[str, Any]:
         return _plain(self)
@@ -207,7 +218,8 @@ class BudgetRecord:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> BudgetRecord:
         points = [BudgetPoint(**p) for p in d["points"]]
-        return _build(cls, d, data=DataInfo(**d["data"]), points=points)
+        params = _umap_mode_of(d["params"])
+        return _build(cls, d, data=DataInfo(**d["data"]), points=points, params=params)
 
 
 @dataclass(frozen=True)
@@ -328,7 +340,13 @@ class ScaleRecord:
                 for p in d.get(key, [])
             ]
 
-        return _build(cls, d, points=points("points"), worker_points=points("worker_points"))
+        return _build(
+            cls,
+            d,
+            points=points("points"),
+            worker_points=points("worker_points"),
+            params=_umap_mode_of(d["params"]),
+        )
 
 
 CaseRecord = RunRecord | BudgetRecord | GridRecord | ScaleRecord
@@ -384,6 +402,7 @@ class StudyRecord:
         "umap-defaults",
         "threshold-margins",
         "infimnist",
+        "tolerance-spread",
     )
 
     def write_into(self, out_dir: Path) -> Path:
@@ -408,6 +427,14 @@ _CASE_KINDS: dict[str, type] = {
     "scale": ScaleRecord,
 }
 _KINDS: dict[str, type] = {**_CASE_KINDS, "bench": SuiteRecord}
+
+
+def _umap_mode_of(params: dict[str, Any]) -> dict[str, Any]:
+    """A record's params, with the UMAP mode of one written before --umap-mode existed: every
+    UMAP then was seeded (deterministic). A UMAP method's params name `umap_components`."""
+    if "umap_components" in params and "umap_mode" not in params:
+        return {**params, "umap_mode": "deterministic"}
+    return params
 
 
 def _plain(record: Any) -> dict[str, Any]:

@@ -49,10 +49,13 @@ def _no_kwargs(_: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Impl:
-    """A library callable by dotted path, and the keywords a run's Params give it."""
+    """A library callable by dotted path, the keywords a run's Params give it, and which of its
+    paths those keywords take where the result or the time depends on it (`solvers`: e.g.
+    {"eigensolver": "amg"}, {"umap": "fast"}; a run record keeps them, the report shows them)."""
 
     path: str
     kwargs: KwargsFn = _no_kwargs
+    solvers: Callable[[Any], dict[str, str]] = _no_kwargs
     # on Dask workers: takes one in-memory array, not a Dask one (cuml.dask's DBSCAN scatters
     # its input to every worker), so the distributed pipeline gathers the features first
     in_memory: bool = False
@@ -145,12 +148,41 @@ def _dbscan(p: Params) -> dict[str, Any]:
 
 
 def _umap(p: Params) -> dict[str, Any]:
+    """Seeded in deterministic mode only: a seed is what sends umap-learn to one thread and
+    cuML to its brute-force kNN and ordered optimisation (cuml/manifold/umap/umap.pyx: build_algo
+    "auto" and `deterministic` both follow `random_state is not None`)."""
+    seed = {"random_state": p.seed} if p.umap_mode == "deterministic" else {}
     return {
         "n_components": p.umap_components,
         "n_neighbors": p.umap_neighbors,
         "min_dist": p.umap_min_dist,
-        "random_state": p.seed,
+        **seed,
     }
+
+
+def _umap_learn(p: Params) -> dict[str, Any]:
+    """umap-learn's keywords: seeded it runs on one thread (it would override any other n_jobs
+    with a warning); unseeded on every core."""
+    return {**_umap(p), "n_jobs": 1 if p.umap_mode == "deterministic" else p.n_jobs}
+
+
+def _umap_mode(p: Params) -> dict[str, str]:
+    return {"umap": p.umap_mode}
+
+
+def _eigensolver(name: str) -> Callable[[Any], dict[str, str]]:
+    return lambda _: {"eigensolver": name}
+
+
+# scikit-learn's spectral clustering takes an eigen_solver: the CPU column asks for pyamg's
+# (LOBPCG with an algebraic-multigrid preconditioner).
+CPU_EIGENSOLVER = "amg"
+# cuML's SpectralClustering takes no eigen_solver: "The eigensolver uses the Lanczos approach
+# from the raft implementation" (its docstring's Notes; tests/test_eigensolver.py reads them).
+CUML_EIGENSOLVER = "lanczos"
+# dask-ml's Nystrom spectral clustering: scipy's SVD of the sampled digits' kernel, extended to
+# the others (dask_ml/cluster/spectral.py), no iterative eigensolver.
+NYSTROM_EIGENSOLVER = "nystrom-svd"
 
 
 def _nystrom(p: Params) -> dict[str, Any]:
@@ -238,9 +270,9 @@ STEPS: dict[str, Pair] = {
         ),
         Pair(
             "umap",
-            Impl("umap.UMAP", lambda p: {**_umap(p), "n_jobs": 1}),  # seeded UMAP is serial
-            Impl("cuml.manifold.UMAP", _umap),
-            ("umap_components", "umap_neighbors", "umap_min_dist"),
+            Impl("umap.UMAP", _umap_learn, _umap_mode),
+            Impl("cuml.manifold.UMAP", _umap, _umap_mode),
+            ("umap_components", "umap_neighbors", "umap_min_dist", "umap_mode"),
         ),
         Pair(
             "neighbors",  # the k nearest points, for the connected affinity graph
@@ -278,20 +310,24 @@ METHODS: dict[str, Pair] = {
             "spectral",
             Impl(
                 "sklearn.cluster.SpectralClustering",
-                _cpu_parallel(_spectral, eigen_solver="amg"),
+                _cpu_parallel(_spectral, eigen_solver=CPU_EIGENSOLVER),
+                _eigensolver(CPU_EIGENSOLVER),
             ),
-            Impl("cuml.cluster.SpectralClustering", _spectral),
+            Impl("cuml.cluster.SpectralClustering", _spectral, _eigensolver(CUML_EIGENSOLVER)),
             ("n_clusters", "n_neighbors"),
-            "spectral clustering, nearest-neighbours affinity (AMG eigensolver on the CPU)",
+            "spectral clustering, nearest-neighbours affinity (AMG eigensolver on the CPU, "
+            "Lanczos on cuML)",
         ),
         Pair(
             "spectral-nystrom",
-            Impl("dask_ml.cluster.SpectralClustering", _nystrom),
+            Impl("dask_ml.cluster.SpectralClustering", _nystrom, _eigensolver(NYSTROM_EIGENSOLVER)),
             None,  # cuML has no Nystrom spectral clustering
             ("n_clusters", "nystrom_samples", "rbf_gamma"),
             "dask-ml's spectral clustering of an RBF affinity approximated from a Nystrom "
             "sample of digits (not the exact spectral)",
-            dask=Impl("dask_ml.cluster.SpectralClustering", _nystrom),
+            dask=Impl(
+                "dask_ml.cluster.SpectralClustering", _nystrom, _eigensolver(NYSTROM_EIGENSOLVER)
+            ),
         ),
         Pair(
             "dbscan",
@@ -308,7 +344,7 @@ METHODS: dict[str, Pair] = {
             "umap-kmeans",
             Impl("sklearn.cluster.KMeans", _kmeans),
             Impl("cuml.cluster.KMeans", _kmeans),
-            ("n_clusters", "umap_components", "umap_neighbors", "umap_min_dist"),
+            ("n_clusters", "umap_components", "umap_neighbors", "umap_min_dist", "umap_mode"),
             "k-means on a UMAP embedding of the PCA features",
             embedding="umap",
             knn=UMAP_KNN,
@@ -318,10 +354,22 @@ METHODS: dict[str, Pair] = {
             "umap-spectral",
             Impl(
                 "sklearn.cluster.SpectralClustering",
-                _cpu_parallel(_spectral_of_graph, eigen_solver="amg"),
+                _cpu_parallel(_spectral_of_graph, eigen_solver=CPU_EIGENSOLVER),
+                _eigensolver(CPU_EIGENSOLVER),
             ),
-            Impl("cuml.cluster.SpectralClustering", _spectral_of_graph),
-            ("n_clusters", "n_neighbors", "umap_components", "umap_neighbors", "umap_min_dist"),
+            Impl(
+                "cuml.cluster.SpectralClustering",
+                _spectral_of_graph,
+                _eigensolver(CUML_EIGENSOLVER),
+            ),
+            (
+                "n_clusters",
+                "n_neighbors",
+                "umap_components",
+                "umap_neighbors",
+                "umap_min_dist",
+                "umap_mode",
+            ),
             "spectral clustering of the UMAP embedding's kNN graph, its components joined",
             embedding="umap",
             knn=UMAP_KNN,
@@ -337,6 +385,7 @@ METHODS: dict[str, Pair] = {
                 "umap_components",
                 "umap_neighbors",
                 "umap_min_dist",
+                "umap_mode",
             ),
             "HDBSCAN on a UMAP embedding; it finds its own number of clusters, noise gets none",
             has_noise=True,

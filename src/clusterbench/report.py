@@ -35,7 +35,7 @@ from clusterbench.report_plots import plot_machine
 from clusterbench.report_scale import csv_rows as scale_csv_rows
 from clusterbench.report_scale import scale_section
 from clusterbench.report_studies import study_tables
-from clusterbench.text import mib
+from clusterbench.text import mib, solvers_text
 
 STAGES = ("transfer", "pca", "embed", "cluster", "label", "knn")
 
@@ -144,8 +144,11 @@ def accuracy_table(suites: list[SuiteRecord]) -> list[str]:
     for s in suites:
         for name, r in _pipeline_rows(s):
             m = r.metrics
-            rows.append([s.suite, name, s.backend, num(m["test_accuracy"], 4), num(m["ari"], 4)])
-    return table(["suite", "case", "backend", "test accuracy", "ARI"], rows)
+            rows.append(
+                [s.suite, name, s.backend, num(m["test_accuracy"], 4), num(m["ari"], 4)]
+                + [solvers_text(r.solvers)]
+            )
+    return table(["suite", "case", "backend", "test accuracy", "ARI", "solvers"], rows)
 
 
 def speedup_table(cpu: SuiteRecord, gpu: SuiteRecord, label: str) -> list[str]:
@@ -188,11 +191,11 @@ def budget_table(suites: list[SuiteRecord]) -> list[str]:
     for s, c in budgets:
         acc = {p.clusters: p.test_accuracy for p in c.record.points}
         rows.append(
-            [s.suite, s.backend, c.record.method, str(c.record.data.n_train)]
-            + [num(c.record.embed_s, 1)]
+            [s.suite, s.backend, c.record.method, solvers_text(c.record.solvers)]
+            + [str(c.record.data.n_train), num(c.record.embed_s, 1)]
             + [num(acc.get(k), 4) for k in ks]
         )
-    header = ["suite", "backend", "method", "digits", "embedding s (cold)"]
+    header = ["suite", "backend", "method", "solvers", "digits", "embedding s (cold)"]
     return table(header + [f"K={k}" for k in ks], rows)
 
 
@@ -267,8 +270,8 @@ def machine_section(
 
 def runs_table(runs: list[RunRecord]) -> list[str]:
     header = ["method", "backend", "data", "digits", "test accuracy", "ARI", "clusters"]
-    header += ["load s", "cold cluster s", "cold total s", "warm total s: median (min-max, runs)"]
-    header += ["commit"]
+    header += ["solvers", "load s", "cold cluster s", "cold total s"]
+    header += ["warm total s: median (min-max, runs)", "commit"]
     rows = []
     for r in runs:
         spread = r.timing.warm_spread().get("total")
@@ -282,7 +285,8 @@ def runs_table(runs: list[RunRecord]) -> list[str]:
         rows.append(
             [r.method, r.backend, f"{r.data.dataset} ({r.data.protocol})", str(r.data.n_train)]
             + [num(r.metrics["test_accuracy"], 4), num(r.metrics["ari"], 4)]
-            + [str(r.metrics.get("n_clusters", "")), num(r.timing.load_s)]
+            + [str(r.metrics.get("n_clusters", "")), solvers_text(r.solvers)]
+            + [num(r.timing.load_s)]
             + [num(r.timing.cold.stages.get("cluster")), num(r.timing.cold.total_s), warm, commit]
         )
     return table(header, rows)

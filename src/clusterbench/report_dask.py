@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from clusterbench.markdown import num, table
 from clusterbench.record import RunRecord
+from clusterbench.text import solvers_text
 
 GIB = 2**30
 
@@ -34,9 +35,10 @@ def dask_runs_table(runs: list[RunRecord]) -> list[str]:
             + [f"{max(limits, default=0) / GIB:.1f}", f"{client / GIB:.2f}"]
             + [num(r.metrics["test_accuracy"], 4), num(r.metrics.get("train_purity"), 4)]
             + [r.params.get("knn_space", ""), cluster.get("digits", "")]
+            + [solvers_text(r.solvers)]
         )
     header = ["method", "backend", "data", "training digits", "workers"]
     header += [f"{s} s" for s in stages] + ["cold total s", "load s"]
     header += ["peak GiB per worker", "worker limit GiB", "client peak GiB"]
-    header += ["test accuracy", "train purity", "KNN space", "digits"]
+    header += ["test accuracy", "train purity", "KNN space", "digits", "solvers"]
     return table(header, rows)

@@ -25,7 +25,7 @@ def parity_table(pairs: list[tuple[SuiteRecord, SuiteRecord, str]]) -> list[str]
             a, b = case.record, others.get(case.name)
             if not isinstance(a, RunRecord) or b is None:
                 continue
-            t = tolerances.for_method(a.method)
+            t = tolerances.for_method(a.method, tolerances.umap_mode_of(a.params))
             rows.append(
                 [base.suite, case.name, a.method, f"{base.backend} / {other.backend}"]
                 + [f"{num(a.metrics['test_accuracy'], 4)} / {num(b.metrics['test_accuracy'], 4)}"]

@@ -178,7 +178,9 @@ def scale_section(
     pngs = []
     for suite, name, record in cases:
         md += ["", f"#### {name} on `{record.backend}` ({suite.suite} suite)", ""]
-        md += [f"Budget {record.budget_s:g} s per size; basis: {record.basis}.", ""]
+        mode = record.params.get("umap_mode")
+        umap = f"; UMAP {mode} (--umap-mode)" if mode else ""
+        md += [f"Budget {record.budget_s:g} s per size{umap}; basis: {record.basis}.", ""]
         md += [*points_table(record), "", *exponents_table(record)]
         path = out_dir / f"scale-{host}-{suite.suite}-{name}-{record.backend}.png"
         if plot_scale(record, f"{name} on {record.backend} ({host})", path):

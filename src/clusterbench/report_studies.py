@@ -34,6 +34,8 @@ def study_tables(study: StudyRecord) -> list[str]:
         ]
     if study.kind == "infimnist":
         return _infimnist_tables(r, host)
+    if study.kind == "tolerance-spread":
+        return _tolerance_spread_tables(r, host)
     if study.kind == "umap-defaults":
         return _umap_defaults_tables(r, host)
     if study.kind == "threshold-margins":
@@ -51,6 +53,39 @@ def study_tables(study: StudyRecord) -> list[str]:
             *table(["test", "metric", "threshold", "min", "max", "margin"], rows),
         ]
     return []
+
+
+def _tolerance_spread_tables(r: dict[str, Any], host: str) -> list[str]:
+    """bench/tolerance_spread.py: the fast UMAP path's run-to-run spread, and the gap a change
+    of eigensolver makes to spectral clustering (the tolerance policy's measured rows)."""
+    u, e = r["umap"], r["eigensolver"]
+    data = f"{r['dataset']}, {r['n_train']:,} training digits, seed {r['seed']}"
+    rows = [
+        [method, metric, num(s["fast"]["min"], 4), num(s["fast"]["max"], 4)]
+        + [num(s["fast"]["range"], 4), num(s["deterministic"], 4)]
+        for method, by_metric in u["spread"].items()
+        for metric, s in by_metric.items()
+    ]
+    a, b = e["compared"]
+    gaps = [
+        [str(x["seed"]), f"{num(x[a]['test_accuracy'], 4)} / {num(x[b]['test_accuracy'], 4)}"]
+        + [f"{num(x[a]['ari'], 4)} / {num(x[b]['ari'], 4)}"]
+        + [f"{num(x[a]['seconds'], 1)} / {num(x[b]['seconds'], 1)}"]
+        for x in e["runs"]
+    ]
+    return [
+        "",
+        f"## Tolerance policy: measured spreads ({data}; `{host}`)",
+        "",
+        f"UMAP unseeded (`--umap-mode fast`), {u['fast_runs']} runs on the same split, PCA "
+        "and seed, beside the seeded run:",
+        "",
+        *table(["method", "metric", "fast min", "fast max", "fast range", "deterministic"], rows),
+        "",
+        f"Spectral clustering with the eigensolver changed ({a} / {b}), nothing else:",
+        "",
+        *table(["seed", "test accuracy", "ARI", "seconds"], gaps),
+    ]
 
 
 def _umap_defaults_tables(r: dict[str, Any], host: str) -> list[str]:

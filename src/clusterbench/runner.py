@@ -159,6 +159,7 @@ def run(config: RunConfig, log: Log = stderr_log) -> RunRecord:
         memory=model.peaks_,
         environment=environment,
         implementations=dict(backend.implementations),
+        solvers=dict(backend.solvers),
         gallery=gallery.build(
             split.X_train,
             backend.to_host(model.embedding_),

@@ -38,6 +38,16 @@ def accelerated(record: RunRecord) -> list[str]:
     return sorted(k for k, v in record.implementations.items() if v.startswith("sklearnex."))
 
 
+SOLVER_NAMES = {"umap": "UMAP", "eigensolver": "eigensolver"}
+
+
+def solvers_text(solvers: dict[str, str]) -> str:
+    """The paths a run's implementations took, as the report and `run` show them ("UMAP fast,
+    eigensolver lanczos"); empty for a record that has none (older ones)."""
+    ordered = sorted(solvers, key=lambda k: (k != "umap", k))  # the UMAP mode first
+    return ", ".join(f"{SOLVER_NAMES.get(k, k)} {solvers[k]}" for k in ordered)
+
+
 def format_run(record: RunRecord) -> str:
     """The result table `clusterbench run` prints."""
     m, d = record.metrics, record.data
@@ -46,6 +56,7 @@ def format_run(record: RunRecord) -> str:
         f"clusterbench: {record.method} on {d.dataset} ({d.protocol}), "
         f"{d.n_train} train / {d.n_test} test digits, backend {record.backend}",
         f"  params              {params}",
+        *([f"  solvers             {solvers_text(record.solvers)}"] if record.solvers else []),
         *(
             [f"  accelerated         {', '.join(accelerated(record))} (oneDAL; others stock)"]
             if record.backend == "cpu-intelex"

@@ -167,6 +167,7 @@ def run_on_workers(config: Any, log: Log) -> RunRecord:
         memory=memory,
         environment=environment,
         implementations=dict(backend.implementations),
+        solvers=dict(backend.solvers),
         cluster=cluster,
         gallery=pictures,
     )
