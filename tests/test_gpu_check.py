@@ -99,3 +99,13 @@ def test_the_budget_skips_what_it_cannot_hold(tmp_path):
     skipped = proc.stdout.split("skipped for time: ")[1]
     assert "kmeans-gpu-dask" in skipped and "gpu-tests" not in skipped
     assert (tmp_path / "back" / "summary.md").read_text() == summary
+
+
+def test_umap_methods_are_timed_on_the_fast_path(tmp_path):
+    check(tmp_path, STUB)
+    done = [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
+    runs = [c for c in done if c[:1] == ["run"] and "--scheduler" not in c]
+    for c in runs:
+        fast = c[c.index("--method") + 1].startswith("umap-")
+        assert (c[c.index("--umap-mode") + 1] == "fast") if fast else "--umap-mode" not in c
+    assert any("--umap-mode" in c for c in runs)

@@ -6,7 +6,8 @@
   method and attribute it uses on what the `dask` column built must exist on the `dask_gpu`
   twin; where dask-ml has no twin (DBSCAN), cuML's own `cuml.dask` estimator runs, its Python
   as shipped, only its NCCL clique and the device fit on each worker stood in for (host-side,
-  taking what cuML documents), so the pipeline's call meets cuML's real input handling.
+  refusing anything but an in-memory array, as cuML documents), so the pipeline's call meets
+  cuML's own scatter of its input (not cuML's input conversion on the worker, which needs a GPU).
 """
 
 from __future__ import annotations
@@ -191,7 +192,9 @@ def test_the_recording_run_saw_every_dask_gpu_row(recorded_calls):
     assert "fit_predict" in recorded_calls["dbscan"]  # cuML's own, on what the pipeline gave
 
 
-@pytest.mark.parametrize("name", list(ON_DASK_GPU))
+# dbscan is left out: its recorded object is cuML's own twin (no dask-ml one), which the
+# recording run above already exercised
+@pytest.mark.parametrize("name", [n for n in ON_DASK_GPU if n != "dbscan"])
 def test_the_gpu_twin_has_what_the_distributed_pipeline_uses(recorded_calls, name):
     twin = ON_DASK_GPU[name].dask_gpu
     target = twin.resolve()
@@ -209,3 +212,25 @@ def test_the_gpu_twin_has_what_the_distributed_pipeline_uses(recorded_calls, nam
 def test_the_clusterings_on_dask_gpu_workers_have_fit_predict():
     for name in ("kmeans", "dbscan"):
         assert callable(getattr(METHODS[name].dask_gpu.resolve(), "fit_predict", None)), name
+
+
+def test_gathering_more_features_than_the_client_holds_is_refused(mnist_dir, monkeypatch):
+    """dask-cuda DBSCAN takes its features in one array on the client: where they would not fit
+    there, the run is refused in one line before anything is gathered."""
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    from clusterbench.errors import ConfigError
+
+    split = make_split(load_dataset("mnist", DataOptions(mnist_dir)), "canonical", 137, 1000)
+    backend = RecordingDaskBackend()
+    monkeypatch.setattr(backend, "free_memory", lambda: 1000, raising=False)
+    local = LocalCluster(n_workers=1, processes=False, dashboard_address=":0")
+    with local, Client(local) as client, cuml_dask_on_the_host():
+        X = da.from_array(split.X_train, chunks=(500, split.X_train.shape[1]))
+        y = da.from_array(split.y_train, chunks=500)
+        model = DistributedClusterThenLabel(
+            "dbscan", RECORDING_PARAMS["dbscan"][0], backend, client
+        )
+        with pytest.raises(ConfigError, match="in one array on the client, more than the"):
+            model.fit(X, y)

@@ -236,3 +236,32 @@ def test_no_seed_is_what_selects_each_library_fast_path():
         r'if self\.random_state is not None:(?:\s*#[^\n]*)*\s*build_algo ?= ?"brute_force_knn"'
     )
     assert re.search(seeded_knn, source)
+
+
+def test_a_seeded_umap_case_gets_no_speedup_and_a_fast_one_does(tmp_path):
+    """The speedup table times the fast path only: a seeded UMAP case is an accuracy row."""
+    from dataclasses import replace
+
+    from clusterbench.record import SuiteCase
+
+    paths = []
+    for backend, factor in (("cpu", 1.0), ("gpu", 10.0)):
+        base = suite(backend, factor)
+        cases = [
+            SuiteCase(
+                name,
+                replace(
+                    run_case("umap-kmeans", 50.0 / factor, 0.9, 0.8),
+                    backend=backend,
+                    params={"umap_mode": mode},
+                ),
+            )
+            for name, mode in (("umap-kmeans", "deterministic"), ("umap-kmeans-fast", "fast"))
+        ]
+        record = replace(base, cases=[*base.cases, *cases])
+        paths.append(write_record(record, tmp_path / f"{backend}.json"))
+    assert main(["report", *map(str, paths), "--out", str(tmp_path / "out")]) == 0
+    readme = (tmp_path / "out" / "README.md").read_text()
+    speedup = readme[readme.index("### Speedup of `gpu` over `cpu`") :].split("\n\n")[1]
+    assert "| quick | umap-kmeans-fast |" in speedup
+    assert "| quick | umap-kmeans |" not in speedup

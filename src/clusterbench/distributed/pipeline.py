@@ -23,7 +23,7 @@ import numpy as np
 
 from clusterbench.backends import Backend
 from clusterbench.distributed.cluster import WorkerPeaks, wait_with_progress
-from clusterbench.errors import NoClusterError
+from clusterbench.errors import ConfigError, NoClusterError
 from clusterbench.params import with_pca_for
 from clusterbench.registry import METHODS, STEPS, Params, resolve
 from clusterbench.timing import StageTimer
@@ -108,11 +108,18 @@ class DistributedClusterThenLabel:
             model = backend.build_on_workers(row, params)
             points = features
             if backend.on_workers(row).in_memory:  # the whole array, exact; on the client
+                need = features.shape[0] * features.shape[1] * features.dtype.itemsize
+                if need > backend.free_memory():
+                    raise ConfigError(
+                        f"{self.method} on workers takes its {need / 2**30:.1f} GiB of features "
+                        f"in one array on the client, more than the "
+                        f"{backend.free_memory() / 2**30:.1f} GiB free there; use --subsample N"
+                    )
                 points = features.compute()  # (a CuPy array on the GPU backend)
             if hasattr(model, "fit_predict"):  # cuml.dask's, dask-ml's spectral
                 raw = model.fit_predict(points)
             else:  # dask-ml's KMeans has only fit, and labels_ (lazy)
-                raw = model.fit(features).labels_
+                raw = model.fit(points).labels_
             if not hasattr(raw, "dask"):  # cuml.dask's DBSCAN: one array, on the client
                 raw = da.from_array(raw, chunks=(features.chunks[0],))
             ids = self._persist(raw.astype(np.int64), "cluster")
