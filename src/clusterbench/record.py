@@ -181,6 +181,7 @@ class RunRecord:
             data=DataInfo(**d["data"]),
             timing=Timing.from_json(d["timing"]),
             params=_umap_mode_of(d["params"]),
+            solvers=_solvers_of(d),
         )
 
 
@@ -219,7 +220,9 @@ class BudgetRecord:
     def from_json(cls, d: dict[str, Any]) -> BudgetRecord:
         points = [BudgetPoint(**p) for p in d["points"]]
         params = _umap_mode_of(d["params"])
-        return _build(cls, d, data=DataInfo(**d["data"]), points=points, params=params)
+        return _build(
+            cls, d, data=DataInfo(**d["data"]), points=points, params=params, solvers=_solvers_of(d)
+        )
 
 
 @dataclass(frozen=True)
@@ -435,6 +438,15 @@ def _umap_mode_of(params: dict[str, Any]) -> dict[str, Any]:
     if "umap_components" in params and "umap_mode" not in params:
         return {**params, "umap_mode": "deterministic"}
     return params
+
+
+def _solvers_of(d: dict[str, Any]) -> dict[str, str]:
+    """A record's solvers; one written before they were kept says its UMAP mode (deterministic,
+    as its params now do), its eigensolver being unknown."""
+    if "solvers" in d:
+        return d["solvers"]
+    mode = _umap_mode_of(d["params"]).get("umap_mode")
+    return {"umap": mode} if mode else {}
 
 
 def _plain(record: Any) -> dict[str, Any]:
