@@ -110,12 +110,9 @@ def test_the_budget_curve_runs_on_the_fake_device(fake_gpu):
     assert record.backend == "gpu" and [p.clusters for p in record.points] == [10, 20]
 
 
-@pytest.mark.parametrize(
-    ("engine", "workers"),
-    [("sweep", os.cpu_count()), ("loop", 1)],  # host cores for the sweep; one per GPU for loop
-)
-def test_the_grid_runs_on_the_fake_device(fake_gpu, tmp_path: Path, engine, workers):
-    config = GridConfig(
+def _small_gpu_grid(engine: str, tmp_path: Path) -> GridConfig:
+    """A 2 x 2 grid of the digits on the fake device."""
+    return GridConfig(
         dataset="digits",
         n_components=10,
         spec=GridSpec.parse("1:2:2", "2:12:5"),
@@ -124,6 +121,14 @@ def test_the_grid_runs_on_the_fake_device(fake_gpu, tmp_path: Path, engine, work
         dask=DaskOptions(processes=False),
         out=tmp_path / "grid.jsonl",
     )
+
+
+@pytest.mark.parametrize(
+    ("engine", "workers"),
+    [("sweep", os.cpu_count()), ("loop", 1)],  # host cores for the sweep; one per GPU for loop
+)
+def test_the_grid_runs_on_the_fake_device(fake_gpu, tmp_path: Path, engine, workers):
+    config = _small_gpu_grid(engine, tmp_path)
     lines: list[str] = []
     grid = run_grid(config, lines.append).record
     assert grid.header["backend"] == "gpu" and grid.n_failed == 0 and len(grid.rows) == 4
@@ -220,15 +225,7 @@ def test_a_gpu_grid_keeps_its_host_seconds_apart(fake_gpu, tmp_path, engine, fit
     from clusterbench.grid.runner import GridOutcome
     from clusterbench.text import format_grid
 
-    config = GridConfig(
-        dataset="digits",
-        n_components=10,
-        spec=GridSpec.parse("1:2:2", "2:12:5"),
-        backend="gpu",
-        engine=engine,
-        dask=DaskOptions(processes=False),
-        out=tmp_path / "grid.jsonl",
-    )
+    config = _small_gpu_grid(engine, tmp_path)
     outcome: GridOutcome = run_grid(config, lambda _: None)
     record, timing = outcome.record, outcome.record.timing
     assert {r["fit_on"] for r in record.rows} == {fit_on}
