@@ -130,6 +130,13 @@ def require_gpu_packages() -> None:
         pytest.skip(message)
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's (pyproject's addopts: -n auto)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from tests.scheduling import GroupScheduling
+
+    return GroupScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `gpu` skip, with the probe's reason, where no usable GPU is found."""
     gpu_items = [item for item in items if "gpu" in item.keywords]

@@ -29,6 +29,15 @@ params = { n_components = 20 }
 """
 
 
+@pytest.fixture
+def in_this_process(monkeypatch):
+    """Each size measured in the test's process: what a size's own process adds (a fresh
+    interpreter, nothing inherited) is the first test's, which keeps it."""
+    from clusterbench import progress
+
+    monkeypatch.setattr(scale, "in_own_process", lambda c: scale.measure(c, progress.is_quiet()))
+
+
 def run_suite_file(tmp_path, mnist_dir, text):
     path = tmp_path / "growth.toml"
     path.write_text(text)
@@ -75,7 +84,7 @@ def test_memory_is_extrapolated_from_the_last_two_points():
 
 @pytest.mark.mnist
 def test_a_size_that_would_not_fit_in_memory_is_skipped(
-    tmp_path, mnist_dir, infimnist_cache, monkeypatch
+    tmp_path, mnist_dir, infimnist_cache, monkeypatch, in_this_process
 ):
     monkeypatch.setattr(scale, "MEMORY_FRACTION", 1e-6)  # ~25 kB: nothing after two points fits
     text = SUITE.split("[[case]]")[1]  # the kmeans case alone
@@ -119,7 +128,7 @@ worker_counts = [1, 2]
 
 @pytest.mark.mnist
 def test_with_a_local_scheduler_a_scale_case_adds_its_worker_points(
-    tmp_path, mnist_dir, infimnist_cache
+    tmp_path, mnist_dir, infimnist_cache, in_this_process
 ):
     path = tmp_path / "growth.toml"
     path.write_text(WORKERS_SUITE)
