@@ -40,10 +40,14 @@ class GroupScheduling(LoadScopeScheduling):
     def _split_scope(self, nodeid: str) -> str:
         return group_of(nodeid)
 
+    def __init__(self, config: object, log: object = None) -> None:
+        super().__init__(config, log)
+        self.ordered = False  # the work queue is put in LONG_FIRST order at the first assignment
+
     def _assign_work_unit(self, node: object) -> None:
-        if not getattr(self, "_long_first", False):  # the first assignment: order the queue
+        if not self.ordered:  # schedule() has filled the queue and assigns from it next
             rank = {group: i for i, group in enumerate(LONG_FIRST)}
             for group in sorted(self.workqueue, key=lambda g: rank.get(g, len(rank))):
-                self.workqueue.move_to_end(group)
-            self._long_first = True
+                self.workqueue.move_to_end(group)  # sorted() is stable: others keep xdist's order
+            self.ordered = True
         super()._assign_work_unit(node)
