@@ -79,8 +79,10 @@ def test_budget_curve_embeds_once_and_draws(tmp_path, capsys, monkeypatch):
     assert calls == [1]
     record = load_record(out)
     assert [p.clusters for p in record.points] == [10, 20, 40]
+    # More clusters than 10, purer clusters; between 20 and 40 the k-means runs are not nested
+    # and the order can turn with the CPU (0.9771 then 0.9765 on an AMD EPYC, 2026-12-02).
     purity = [p.train_purity for p in record.points]
-    assert purity == sorted(purity)  # more clusters, purer clusters (nested enough on digits)
+    assert purity[0] < min(purity[1:]), purity
     # The curve's lowest point over seeds 0-9 and 137: 0.867-0.939 (margin +0.167).
     assert all(BUDGET_ACCURACY <= p.test_accuracy <= 1 for p in record.points)
     assert plot.stat().st_size > 10_000
