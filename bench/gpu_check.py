@@ -6,7 +6,7 @@
 Steps: the GPU tests (pytest -m gpu); every method on the CPU, on cuML (`gpu`) and under
 cuml.accel (`gpu-accel`) (full MNIST, canonical split, or --subsample N), with `clusterbench
 compare` of each GPU record against the CPU one, which applies the tolerance policy
-(clusterbench/tolerances.py) (spectral-nystrom, which cuML lacks, runs on the CPU and under
+(clusterbench/parity/tolerances.py) (spectral-nystrom, which cuML lacks, runs on the CPU and under
 cuml.accel only); the study's DBSCAN grid and the labelling-budget curve on the GPU; k-means on
 Dask workers, CPU workers and dask-cuda workers (cuml.dask), all of MNIST, compared. Then a
 summary table (summary.md), one archive of the folder (OUT.tgz), and exit status 1 if any step
@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from clusterbench.errors import ClusterbenchError
-from clusterbench.record import RunRecord, load_record
+from clusterbench.records import RunRecord, load_record
 from clusterbench.registry import METHODS
 
 # UMAP methods: timed on both libraries' fast paths (--umap-mode fast; compare then applies the

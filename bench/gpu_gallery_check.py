@@ -13,8 +13,8 @@ import sys
 import cupy as cp
 import numpy as np
 
-from clusterbench import gallery
-from clusterbench.distributed import gallery as on_workers
+from clusterbench.pipeline import gallery
+from clusterbench.pipeline import gallery_on_workers as on_workers
 
 
 def main() -> int:

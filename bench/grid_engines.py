@@ -29,7 +29,7 @@ from clusterbench.data import DataOptions
 from clusterbench.grid.runner import GridConfig, prepare, run_grid
 from clusterbench.grid.spec import GridSpec
 from clusterbench.grid.sweep import neighbour_graph, sweep
-from clusterbench.record import Environment, StudyRecord
+from clusterbench.records import Environment, StudyRecord
 
 
 def main() -> None:

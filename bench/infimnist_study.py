@@ -25,7 +25,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from clusterbench.backends import Backend
 from clusterbench.data import infimnist, mnist
 from clusterbench.data.infimnist_store import CHUNK, Store, _train_images
-from clusterbench.record import Environment, StudyRecord
+from clusterbench.records import Environment, StudyRecord
 
 SEED = 2007  # InfiMNIST's year
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from clusterbench.backends import Backend
 from clusterbench.data import DataOptions, load_dataset, make_split
-from clusterbench.pipeline import ClusterThenLabel
+from clusterbench.pipeline.estimator import ClusterThenLabel
 from clusterbench.registry import Params
 
 CASES = {"kmeans": Params(), "spectral": Params(), "umap-kmeans": Params(n_clusters=20)}

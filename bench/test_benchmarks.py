@@ -18,7 +18,7 @@ import pytest
 from clusterbench.grid.runner import GridConfig, run_grid
 from clusterbench.grid.spec import GridSpec
 from clusterbench.metrics import labelling_scores
-from clusterbench.pipeline import ClusterThenLabel
+from clusterbench.pipeline.estimator import ClusterThenLabel
 from clusterbench.registry import STEPS, Params
 
 

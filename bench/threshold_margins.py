@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from clusterbench.backends import Backend
-from clusterbench.budget import labelling_budget
 from clusterbench.data import DataOptions
-from clusterbench.record import Environment, StudyRecord
+from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.records import Environment, StudyRecord
 from clusterbench.registry import Params
-from clusterbench.runner import RunConfig, run
+from clusterbench.suites.budget import labelling_budget
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' bounds: tests/
 from tests import thresholds as T  # noqa: E402

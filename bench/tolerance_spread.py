@@ -1,4 +1,4 @@
-"""Measure what the tolerance policy (clusterbench/tolerances.py) must cover, on the CPU.
+"""Measure what the tolerance policy (clusterbench/parity/tolerances.py) must cover, on the CPU.
 
 1. The fast UMAP path's spread: with `--umap-mode fast` UMAP gets no seed, so each run lays
    out a different embedding of the same digits. The same split, PCA and seed (which seeds
@@ -32,10 +32,10 @@ from typing import Any
 from clusterbench.backends import Backend
 from clusterbench.data import DataOptions, load_dataset, make_split
 from clusterbench.metrics import contingency_scores, labelling_scores
-from clusterbench.pipeline import ClusterThenLabel
-from clusterbench.record import Environment, StudyRecord
+from clusterbench.pipeline.estimator import ClusterThenLabel
+from clusterbench.pipeline.run import fit_params
+from clusterbench.records import Environment, StudyRecord
 from clusterbench.registry import CPU_EIGENSOLVER, METHODS, Pair, Params
-from clusterbench.runner import fit_params
 
 UMAP_METHODS = [name for name, row in METHODS.items() if row.embedding == "umap"]
 UMAP_PARAMS = ("n_components", "umap_components", "umap_neighbors", "umap_min_dist", "n_clusters")

@@ -21,8 +21,8 @@ from sklearn.model_selection import train_test_split
 
 from clusterbench.backends import Backend
 from clusterbench.data import DataOptions, load_dataset, make_split
-from clusterbench.pipeline import ClusterThenLabel
-from clusterbench.record import Environment, StudyRecord
+from clusterbench.pipeline.estimator import ClusterThenLabel
+from clusterbench.records import Environment, StudyRecord
 from clusterbench.registry import Params
 
 

@@ -22,8 +22,8 @@ import numpy as np
 import scipy.sparse as sparse
 from sklearn.cluster import HDBSCAN
 
-from clusterbench import backends
 from clusterbench.backends import Backend, GpuProbe
+from clusterbench.backends import select as backends
 from clusterbench.registry import DaskOptions, Pair, Params
 
 
@@ -375,10 +375,10 @@ def install(monkeypatch: Any) -> None:
     from clusterbench.grid import tasks
 
     monkeypatch.setattr(backends, "probe_gpu", lambda: GpuProbe(True, "fake device (tests)"))
-    fake_gpu_module = types.ModuleType("clusterbench.gpu")
+    fake_gpu_module = types.ModuleType("clusterbench.backends.gpu")
     fake_gpu_module.GpuBackend = FakeDeviceBackend  # type: ignore[attr-defined]
     fake_gpu_module.GpuAccelBackend = FakeAccelBackend  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "clusterbench.gpu", fake_gpu_module)
+    monkeypatch.setitem(sys.modules, "clusterbench.backends.gpu", fake_gpu_module)
     if hasattr(tasks.worker_backend, "cache_clear"):  # not yet installed by this monkeypatch
         tasks.worker_backend.cache_clear()
     monkeypatch.setattr(tasks, "worker_backend", backends.select_backend)

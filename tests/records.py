@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from clusterbench.record import (
+from clusterbench.records import (
     BudgetPoint,
     BudgetRecord,
     DataInfo,

@@ -8,9 +8,9 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import kneighbors_graph
 
-from clusterbench import affinity
-from clusterbench.affinity import connected_knn_affinity
 from clusterbench.backends import Backend
+from clusterbench.estimators import affinity
+from clusterbench.estimators.affinity import connected_knn_affinity
 from clusterbench.registry import Params
 from tests.fake_device import FakeDeviceBackend
 

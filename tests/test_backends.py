@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from clusterbench import backends
 from clusterbench.backends import Backend, probe_gpu, select_backend
+from clusterbench.backends import select as backends
 from clusterbench.cli import main
 from clusterbench.errors import BackendError
 from tests.conftest import no_gpu, require_gpu_packages

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from clusterbench.cli import main
-from clusterbench.record import load_record
+from clusterbench.records import load_record
 from tests.conftest import idx_bytes, kaggle_csv, no_gpu, write_idx_dir
 
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from clusterbench.budget import DEFAULT_CLUSTER_COUNTS, DEFAULT_METHOD
 from clusterbench.cli import bench, budget, doc, grid, run
-from clusterbench.compare import Tolerances
 from clusterbench.grid.runner import GridConfig
+from clusterbench.parity.compare import Tolerances
+from clusterbench.pipeline.run import RunConfig
 from clusterbench.report import DEFAULT_OUT
-from clusterbench.runner import RunConfig
-from clusterbench.suite import SuiteConfig
+from clusterbench.suites.budget import DEFAULT_CLUSTER_COUNTS, DEFAULT_METHOD
+from clusterbench.suites.run import SuiteConfig
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 COMMANDS = doc.commands()

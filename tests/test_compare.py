@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from clusterbench.cli import main
-from clusterbench.record import Record, StageTimes, StudyRecord, Timing, write_record
+from clusterbench.records import Record, StageTimes, StudyRecord, Timing, write_record
 from tests.records import budget_case, environment, run_case, suite
 
 
@@ -200,7 +200,7 @@ def test_real_run_records_compare(tmp_path):
     [("kmeans", 0.025, 1), ("umap-hdbscan", 0.025, 0), ("umap-hdbscan", 0.035, 1)],
 )
 def test_each_method_gets_its_tolerance(tmp_path, capsys, method, gap, status):
-    """The policy of clusterbench/tolerances.py: 2 points for kmeans, 3 for umap-hdbscan."""
+    """The policy of clusterbench/parity/tolerances.py: 2 points for kmeans, 3 for umap-hdbscan."""
     a = write(tmp_path / "a.json", run_case(method, 1.0, 0.90, 0.80))
     b = write(tmp_path / "b.json", run_case(method, 1.0, 0.90 - gap, 0.80))
     assert main(["compare", a, b]) == status

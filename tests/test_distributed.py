@@ -7,14 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from clusterbench import gallery, tolerances
 from clusterbench.cli import main
 from clusterbench.data import DataOptions, load_dataset, mnist
-from clusterbench.distributed import cluster
-from clusterbench.distributed.cluster import ClusterSpec
-from clusterbench.distributed.digits import load_on_workers
+from clusterbench.data.on_workers import load_on_workers
+from clusterbench.parity import tolerances
+from clusterbench.pipeline import cluster, gallery
+from clusterbench.pipeline.cluster import ClusterSpec
+from clusterbench.pipeline.run import RunConfig, run
 from clusterbench.registry import Params
-from clusterbench.runner import RunConfig, run
 
 QUIET = lambda message: None  # noqa: E731
 
@@ -128,7 +128,10 @@ def test_the_record_says_where_it_ran_and_what_each_worker_held(on_two_workers):
     record = on_two_workers
     assert record.backend == "cpu-dask"
     assert record.implementations["kmeans"] == "dask_ml.cluster.KMeans"
-    assert record.implementations["knn"] == "clusterbench.partitioned_knn.KNeighborsClassifier"
+    assert (
+        record.implementations["knn"]
+        == "clusterbench.estimators.partitioned_knn.KNeighborsClassifier"
+    )
     assert len(record.cluster["workers"]) == 2
     peaks = record.cluster["worker_peak_bytes"]
     assert set(peaks) == {"pca", "cluster", "label", "knn"}
@@ -171,7 +174,7 @@ def test_a_scheduler_that_cannot_be_reached_is_one_line(monkeypatch, capsys):
 
 
 def test_the_report_shows_each_workers_peak_and_the_record_reads_back(on_two_workers, tmp_path):
-    from clusterbench.record import load_record, write_record
+    from clusterbench.records import load_record, write_record
 
     path = write_record(on_two_workers, tmp_path / "r.json")
     assert load_record(path).cluster == on_two_workers.cluster  # through JSON and back

@@ -10,7 +10,7 @@ import pytest
 from sklearn.decomposition import PCA as SklearnPCA
 
 from clusterbench.data import DataOptions, load_dataset, make_split
-from clusterbench.distributed.pca import PCA
+from clusterbench.estimators.dask_pca import PCA
 
 
 @pytest.fixture(scope="module")

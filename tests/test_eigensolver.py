@@ -9,9 +9,9 @@ from dataclasses import replace
 import pytest
 
 from clusterbench.cli import main
-from clusterbench.record import SuiteCase, write_record
+from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.records import SuiteCase, write_record
 from clusterbench.registry import METHODS, Params
-from clusterbench.runner import RunConfig, run
 from tests import fake_device
 from tests.conftest import require_gpu_packages
 from tests.records import run_case, suite
@@ -106,8 +106,8 @@ def test_every_tolerance_row_says_where_its_figures_come_from():
     an estimate; the README's table shows which."""
     from pathlib import Path
 
-    from clusterbench import tolerances
-    from clusterbench.record import load_record
+    from clusterbench.parity import tolerances
+    from clusterbench.records import load_record
 
     root = Path(__file__).parents[1]
     for name in METHODS:

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from clusterbench.backends import Backend, select_backend
-from clusterbench.budget import labelling_budget
 from clusterbench.errors import BackendError
 from clusterbench.grid.runner import GridConfig, run_grid
 from clusterbench.grid.spec import GridSpec
-from clusterbench.pipeline import ClusterThenLabel
+from clusterbench.pipeline.estimator import ClusterThenLabel
+from clusterbench.pipeline.run import RunConfig, run
 from clusterbench.registry import METHODS, DaskOptions, Params
-from clusterbench.runner import RunConfig, run
+from clusterbench.suites.budget import labelling_budget
 from tests import fake_device
 from tests.fake_device import DeviceArray, FakeDeviceBackend, HostMixingError
 from tests.thresholds import DIGITS_ACCURACY, UMAP_DIGITS_ACCURACY
@@ -223,7 +223,7 @@ def test_a_gpu_grid_keeps_its_host_seconds_apart(fake_gpu, tmp_path, engine, fit
     seconds are the host's, its timing and summary give the host share apart from the graph's
     seconds on the device; the loop's rows are cuML fits, on the device."""
     from clusterbench.grid.runner import GridOutcome
-    from clusterbench.text import format_grid
+    from clusterbench.report.text import format_grid
 
     config = _small_gpu_grid(engine, tmp_path)
     outcome: GridOutcome = run_grid(config, lambda _: None)

@@ -9,11 +9,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from clusterbench import gallery
 from clusterbench.cli import main
 from clusterbench.data import DataOptions
-from clusterbench.record import SuiteCase, load_record, write_record
-from clusterbench.runner import RunConfig, run
+from clusterbench.pipeline import gallery
+from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.records import SuiteCase, load_record, write_record
 from tests.records import suite
 
 QUIET = lambda message: None  # noqa: E731

@@ -25,7 +25,7 @@ import pytest
 
 from clusterbench.backends import Backend
 from clusterbench.data import DataOptions, load_dataset, make_split
-from clusterbench.distributed.pipeline import DistributedClusterThenLabel
+from clusterbench.pipeline.on_workers import DistributedClusterThenLabel
 from clusterbench.registry import METHODS, STEPS, Impl, Pair, Params
 from tests.test_gpu_contract import (
     _misspelt,

@@ -8,11 +8,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from clusterbench.budget import labelling_budget
 from clusterbench.data import DataOptions
+from clusterbench.parity.tolerances import for_method
+from clusterbench.pipeline.run import RunConfig, run
 from clusterbench.registry import METHODS, Params
-from clusterbench.runner import RunConfig, run
-from clusterbench.tolerances import for_method
+from clusterbench.suites.budget import labelling_budget
 
 pytestmark = [pytest.mark.gpu, pytest.mark.mnist]
 

@@ -24,7 +24,7 @@ from clusterbench.grid import tasks
 from clusterbench.grid.runner import GridConfig, prepare, run_grid
 from clusterbench.grid.spec import GridSpec, config_key, parse_eps, parse_min_samples
 from clusterbench.grid.store import read_grid
-from clusterbench.record import load_record
+from clusterbench.records import load_record
 from clusterbench.registry import METHODS, DaskOptions
 
 QUIET = DaskOptions(workers=2, processes=False)  # threads in this process: quick to start
@@ -382,7 +382,7 @@ def test_the_sweeps_host_share_is_a_stage_of_its_own(tmp_path, engine):
     """The sweep's seconds come apart: the neighbour graph (built on the backend) and the
     labelling and scoring on host CPU workers, in the record, its JSON and the report's grid
     table; each row says where its fit seconds were spent (the host, for both engines here)."""
-    from clusterbench.record import GridRecord, SuiteCase, SuiteRecord
+    from clusterbench.records import GridRecord, SuiteCase, SuiteRecord
     from clusterbench.report import grid_table
 
     record = run_grid(digits_grid(tmp_path, engine=engine), _silent).record

@@ -181,7 +181,7 @@ def test_an_unwritable_cache_is_one_line(mnist_dir, tmp_path, monkeypatch):
 @pytest.mark.mnist
 def test_grid_and_budget_take_generated_digits(mnist_dir, infimnist_cache, tmp_path):
     from clusterbench.cli import main
-    from clusterbench.record import load_record
+    from clusterbench.records import load_record
 
     data = ["--dataset", "infimnist", "--n-train", "60500", "--data-dir", str(mnist_dir)]
     common = [*data, "--subsample", "1000", "--backend", "cpu", "--quiet"]

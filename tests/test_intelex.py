@@ -10,10 +10,10 @@ import pytest
 from clusterbench.backends import IntelexBackend, select_backend
 from clusterbench.data import DataOptions
 from clusterbench.errors import BackendError
+from clusterbench.parity.tolerances import for_method
+from clusterbench.pipeline.run import RunConfig, run
 from clusterbench.registry import CLUSTERS, METHODS, STEPS, Params
-from clusterbench.runner import RunConfig, run
-from clusterbench.suite_file import load_suite
-from clusterbench.tolerances import for_method
+from clusterbench.suites.file import load_suite
 from tests.conftest import require_gpu_packages, require_intelex
 from tests.test_gpu_contract import assert_accepts
 from tests.thresholds import DIGITS_ACCURACY, UMAP_DIGITS_ACCURACY
@@ -129,9 +129,9 @@ def test_gpu_accel_is_cuml_accel_over_the_stock_column():
 def test_bench_alternates_the_backends_case_by_case(tmp_path, monkeypatch):
     from dataclasses import replace
 
-    from clusterbench import suite
     from clusterbench.errors import ConfigError
-    from clusterbench.record import SuiteRecord, load_record
+    from clusterbench.records import SuiteRecord, load_record
+    from clusterbench.suites import run as suite
     from tests.records import run_case
 
     require_intelex()

@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from clusterbench import memory
-from clusterbench.timing import StageTimer
+from clusterbench.pipeline import memory
+from clusterbench.pipeline.timing import StageTimer
 
 MIB = 2**20
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
-from clusterbench import partitioned_knn
 from clusterbench.data import DataOptions, load_dataset, make_split
+from clusterbench.estimators import partitioned_knn
 
 K = 50
 

@@ -8,9 +8,9 @@ import pytest
 from clusterbench.backends import Backend
 from clusterbench.data import DataOptions, load_dataset, make_split
 from clusterbench.errors import NoClusterError
-from clusterbench.pipeline import ClusterThenLabel, majority_labels
+from clusterbench.pipeline.estimator import ClusterThenLabel, majority_labels
+from clusterbench.pipeline.run import RunConfig, run
 from clusterbench.registry import METHODS, Params
-from clusterbench.runner import RunConfig, run
 from tests.thresholds import DIGITS_ACCURACY, DIGITS_KMEANS_ARI, MNIST_SPECTRAL
 
 

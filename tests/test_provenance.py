@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 import clusterbench
-from clusterbench import provenance
+from clusterbench.records import provenance
 
 PACKAGE = Path(clusterbench.__file__).resolve().parent
 ROOT = PACKAGE.parent.parent
-ASK = "import json, clusterbench.provenance as p; print(json.dumps(p.code_version()))"
+ASK = "import json, clusterbench.records.provenance as p; print(json.dumps(p.code_version()))"
 
 pytestmark = pytest.mark.skipif(
     not (ROOT / ".git").exists(), reason="needs the package to run from a git checkout"

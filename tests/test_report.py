@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from clusterbench.cli import main
-from clusterbench.record import SuiteRecord, write_record
+from clusterbench.records import SuiteRecord, write_record
 from tests.records import environment, run_case, suite
 
 
@@ -142,7 +142,7 @@ subsample = 1000
 def test_bench_then_report_from_real_runs(tmp_path, mnist_dir):
     """`clusterbench bench` runs a suite file of the user's and writes a versioned record that
     `clusterbench report` turns into tables (a small stand-in for the quick suite)."""
-    from clusterbench.record import GridRecord, RunRecord, load_record
+    from clusterbench.records import GridRecord, RunRecord, load_record
 
     suite_file = tmp_path / "small.toml"
     suite_file.write_text(SMALL_SUITE)

@@ -13,8 +13,8 @@ import pytest
 
 from clusterbench.cli import main
 from clusterbench.data import DataOptions
-from clusterbench.record import SuiteCase, write_record
-from clusterbench.runner import RunConfig, run
+from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.records import SuiteCase, write_record
 from tests import page_check
 from tests.records import suite
 

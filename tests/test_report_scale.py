@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from clusterbench.cli import main
-from clusterbench.record import (
+from clusterbench.records import (
     ScalePoint,
     ScaleRecord,
     StageTimes,
@@ -17,7 +17,7 @@ from clusterbench.record import (
     SuiteRecord,
     write_record,
 )
-from clusterbench.report_scale import exponent
+from clusterbench.report.scale import exponent
 from tests.records import environment
 
 SIZES = (15_000, 30_000, 60_000, 120_000)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from clusterbench import scale
 from clusterbench.cli import main
-from clusterbench.record import ScalePoint, ScaleRecord, StageTimes, SuiteRecord, load_record
+from clusterbench.records import ScalePoint, ScaleRecord, StageTimes, SuiteRecord, load_record
+from clusterbench.suites import scale
 
 SUITE = """
 repeat = 2
@@ -98,7 +98,7 @@ def test_a_size_whose_process_dies_is_recorded_and_the_suite_goes_on(monkeypatch
     from concurrent.futures.process import BrokenProcessPool
 
     from clusterbench.data import DataOptions
-    from clusterbench.suite_file import ScaleCase
+    from clusterbench.suites.file import ScaleCase
 
     def killed(config):
         raise BrokenProcessPool("A child process terminated abruptly")

@@ -7,8 +7,8 @@ import pytest
 
 from clusterbench.cli import main
 from clusterbench.errors import ClusterbenchError, ConfigError
-from clusterbench.params import Params
-from clusterbench.suite_file import (
+from clusterbench.registry.params import Params
+from clusterbench.suites.file import (
     GridCase,
     PipelineCase,
     ScaleCase,

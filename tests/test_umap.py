@@ -6,9 +6,9 @@ import pytest
 
 from clusterbench.cli import main
 from clusterbench.data import DataOptions
-from clusterbench.record import load_record
+from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.records import load_record
 from clusterbench.registry import METHODS, Params
-from clusterbench.runner import RunConfig, run
 from tests.thresholds import BUDGET_ACCURACY, MNIST_UMAP_KMEANS_ACCURACY, UMAP_DIGITS_ACCURACY
 
 UMAP_METHODS = [name for name, row in METHODS.items() if row.embedding == "umap"]
@@ -54,7 +54,7 @@ def test_umap_kmeans_on_an_mnist_subsample(mnist_dir):
 
 
 def test_budget_curve_embeds_once_and_draws(tmp_path, capsys, monkeypatch):
-    from clusterbench.pipeline import ClusterThenLabel
+    from clusterbench.pipeline.estimator import ClusterThenLabel
 
     calls = []
     embed = ClusterThenLabel.embed

@@ -10,12 +10,12 @@ import pytest
 
 from clusterbench.cli import main
 from clusterbench.errors import ConfigError
-from clusterbench.params import Params
-from clusterbench.record import load_record, write_record
+from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.records import load_record, write_record
 from clusterbench.registry import METHODS, STEPS
-from clusterbench.runner import RunConfig, run
-from clusterbench.suite_file import parse_suite, shipped
-from clusterbench.text import format_run
+from clusterbench.registry.params import Params
+from clusterbench.report.text import format_run
+from clusterbench.suites.file import parse_suite, shipped
 from tests import fake_device
 from tests.records import run_case, suite
 
@@ -125,7 +125,7 @@ def test_a_record_from_before_the_option_reads_as_deterministic(tmp_path):
 def test_the_report_shows_each_umap_case_mode(tmp_path):
     from dataclasses import replace
 
-    from clusterbench.record import SuiteCase
+    from clusterbench.records import SuiteCase
 
     base = suite("cpu", 1.0)
     fast = replace(run_case("umap-kmeans", 5.0, 0.9, 0.8), solvers={"umap": "fast"})
@@ -141,7 +141,7 @@ def test_the_fast_rows_cover_the_spread_measured_on_the_cpu():
     """The fast rows' figures are the study record's, and add its range to the seeded rows."""
     from pathlib import Path
 
-    from clusterbench import tolerances
+    from clusterbench.parity import tolerances
 
     record = load_record(Path(__file__).parents[1] / tolerances.SPREAD_RECORD)
     spread = record.results["umap"]["spread"]
@@ -164,7 +164,7 @@ def test_compare_gives_fast_runs_the_fast_rows(tmp_path, capsys):
     runs do not."""
     from dataclasses import replace
 
-    from clusterbench import tolerances
+    from clusterbench.parity import tolerances
 
     seeded, fast = (
         tolerances.for_method("umap-kmeans"),
@@ -207,7 +207,7 @@ def test_the_report_says_a_scale_case_umap_mode(tmp_path):
 def test_the_report_shows_the_spread_study(tmp_path):
     from pathlib import Path
 
-    from clusterbench import tolerances
+    from clusterbench.parity import tolerances
 
     path = Path(__file__).parents[1] / tolerances.SPREAD_RECORD
     assert main(["report", str(path), "--out", str(tmp_path)]) == 0
@@ -245,7 +245,7 @@ def test_a_seeded_umap_case_gets_no_speedup_and_a_fast_one_does(tmp_path):
     """The speedup table times the fast path only: a seeded UMAP case is an accuracy row."""
     from dataclasses import replace
 
-    from clusterbench.record import SuiteCase
+    from clusterbench.records import SuiteCase
 
     paths = []
     for backend, factor in (("cpu", 1.0), ("gpu", 10.0)):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from clusterbench import suite_file
 from clusterbench.backends import BACKENDS
 from clusterbench.cli import options
 from clusterbench.data import DataOptions
-from clusterbench.suite import SuiteConfig
+from clusterbench.suites import file as suite_file
+from clusterbench.suites.run import SuiteConfig
 
 DEFAULTS = SuiteConfig()
 
@@ -79,7 +79,7 @@ def config(args: argparse.Namespace) -> SuiteConfig:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from clusterbench.suite import run_suite
+    from clusterbench.suites.run import run_suite
 
     for path in run_suite(config(args), options.log(args)):
         print(f"written {path}")

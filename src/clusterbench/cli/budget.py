@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from clusterbench.budget import DEFAULT_CLUSTER_COUNTS, DEFAULT_METHOD
 from clusterbench.cli import options
 from clusterbench.cli.parsing import counts
-from clusterbench.params import Params
+from clusterbench.pipeline.run import RunConfig
 from clusterbench.registry import METHODS, SHARED_PARAMS
-from clusterbench.runner import RunConfig
+from clusterbench.registry.params import Params
+from clusterbench.suites.budget import DEFAULT_CLUSTER_COUNTS, DEFAULT_METHOD
 
 DEFAULTS = RunConfig(method=DEFAULT_METHOD)
 
@@ -54,9 +54,9 @@ def config(args: argparse.Namespace) -> RunConfig:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from clusterbench.budget import format_budget, labelling_budget, plot_budget, plot_path
     from clusterbench.outputs import check_file
-    from clusterbench.record import write_record
+    from clusterbench.records import write_record
+    from clusterbench.suites.budget import format_budget, labelling_budget, plot_budget, plot_path
 
     if args.json is not None:
         check_file(args.json, "--json")

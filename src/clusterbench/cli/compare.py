@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from clusterbench.cli.parsing import value_of
-from clusterbench.compare import Tolerances
-from clusterbench.params import Option
+from clusterbench.parity.compare import Tolerances
+from clusterbench.registry.params import Option
 
 DEFAULTS = Tolerances()
 TOLERANCE = Option("TOL", float, "", minimum=0)
@@ -51,7 +51,7 @@ def add_parser(sub: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from clusterbench.compare import compare
+    from clusterbench.parity.compare import compare
 
     result = compare(args.a, args.b, Tolerances(args.accuracy_tol, args.ari_tol, args.time_tol))
     print("\n".join(result.lines))

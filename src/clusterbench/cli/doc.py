@@ -56,7 +56,7 @@ def table(parser: argparse.ArgumentParser) -> str:
 def blocks() -> dict[str, str]:
     """Each generated table between its markers, as the README holds it: the options of each
     command ("clusterbench run", ...) and the tolerance policy ("tolerances")."""
-    from clusterbench.tolerances import table as tolerance_table
+    from clusterbench.parity.tolerances import table as tolerance_table
 
     tables = {f"clusterbench {name}": table(parser) for name, parser in commands().items()}
     tables["tolerances"] = tolerance_table()

@@ -29,7 +29,7 @@ def add_parser(sub: Any) -> None:
 def run_of(path: Path, case: str | None) -> Any:
     """The run record `path` holds, or its suite's case `case`; one-line errors otherwise."""
     from clusterbench.errors import ClusterbenchError
-    from clusterbench.record import RunRecord, SuiteRecord, load_record
+    from clusterbench.records import RunRecord, SuiteRecord, load_record
 
     record = load_record(path)
     if isinstance(record, SuiteRecord):
@@ -50,7 +50,7 @@ def run_of(path: Path, case: str | None) -> Any:
 def handle(args: argparse.Namespace) -> int:
     from clusterbench.errors import ClusterbenchError
     from clusterbench.outputs import check_file
-    from clusterbench.report_gallery import write_gallery
+    from clusterbench.report.gallery import write_gallery
 
     record = run_of(args.file, args.case)
     check_file(args.plot, "--plot")

@@ -109,7 +109,7 @@ def config(args: argparse.Namespace) -> GridConfig:
 
 def handle(args: argparse.Namespace) -> int:
     from clusterbench.grid.runner import run_grid
-    from clusterbench.text import format_grid
+    from clusterbench.report.text import format_grid
 
     outcome = run_grid(config(args), options.log(args))
     print(format_grid(outcome))

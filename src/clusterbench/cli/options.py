@@ -18,8 +18,8 @@ from clusterbench.cli.parsing import POSITIVE, value_of
 from clusterbench.data import LOADERS, PROTOCOLS, DataOptions
 from clusterbench.data.datasets import MAX_GENERATED
 from clusterbench.data.protocols import MIN_SUBSAMPLE
-from clusterbench.params import Option, Params
 from clusterbench.registry import METHODS, SHARED_PARAMS
+from clusterbench.registry.params import Option, Params
 
 SUBSAMPLE = Option("--subsample", int, "", minimum=MIN_SUBSAMPLE)
 N_TRAIN = Option("--n-train", int, "", minimum=1, maximum=MAX_GENERATED)
@@ -224,8 +224,8 @@ def add_cluster(parser: argparse.ArgumentParser, scheduler: str | None, what: st
 
 def cluster_spec(args: argparse.Namespace) -> Any:
     """The ClusterSpec of the parsed options; None for a run in this process."""
-    from clusterbench.distributed.cluster import ClusterSpec
     from clusterbench.errors import ConfigError
+    from clusterbench.pipeline.cluster import ClusterSpec
 
     if args.scheduler is None and args.scheduler_file is None:
         if args.workers is not None:
@@ -244,7 +244,7 @@ def run_config(args: argparse.Namespace, **extra: Any) -> Any:
     """The library's RunConfig of the data and pipeline options (`extra`: the command's own).
     An option the method does not use is refused, not silently ignored."""
     from clusterbench.errors import ConfigError
-    from clusterbench.runner import RunConfig
+    from clusterbench.pipeline.run import RunConfig
 
     used = {*SHARED_PARAMS, *METHODS[args.method].params}
     unused = sorted(set(Params.options()) & getattr(args, "given", set()) - used)

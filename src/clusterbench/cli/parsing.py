@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from clusterbench.params import Option
+from clusterbench.registry.params import Option
 
 
 class DefaultsFormatter(argparse.HelpFormatter):

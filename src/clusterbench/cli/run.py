@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from clusterbench.cli import options
-from clusterbench.params import Params
+from clusterbench.pipeline.run import RunConfig
 from clusterbench.registry import METHODS
-from clusterbench.runner import RunConfig
+from clusterbench.registry.params import Params
 
 DEFAULTS = RunConfig()
 
@@ -62,9 +62,9 @@ def config(args: argparse.Namespace) -> RunConfig:
 
 def handle(args: argparse.Namespace) -> int:
     from clusterbench.outputs import check_file
-    from clusterbench.record import write_record
-    from clusterbench.runner import run
-    from clusterbench.text import format_run
+    from clusterbench.pipeline.run import run
+    from clusterbench.records import write_record
+    from clusterbench.report.text import format_run
 
     if args.json is not None:
         check_file(args.json, "--json")

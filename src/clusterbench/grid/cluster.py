@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from clusterbench.backends import Backend
-from clusterbench.distributed.cluster import ClusterSpec, remote_client
+from clusterbench.pipeline.cluster import ClusterSpec, remote_client
 from clusterbench.registry import CLUSTERS
 
 Log = Callable[[str], None]

@@ -13,15 +13,16 @@ import numpy as np
 
 from clusterbench.backends import Backend, select_backend
 from clusterbench.data import DataOptions, check_options, load_dataset, make_split
-from clusterbench.distributed.cluster import ClusterSpec, remote_client
 from clusterbench.errors import ConfigError
 from clusterbench.grid.cluster import MAX_OVERSUBSCRIPTION, dask_client, remote
 from clusterbench.grid.spec import GridSpec, config_key
 from clusterbench.grid.store import GridStore, check_target, read_grid
 from clusterbench.grid.summary import heatmap
 from clusterbench.grid.tasks import SCORES, Config, failed_row, loop_batch, sweep_batch
+from clusterbench.pipeline.cluster import ClusterSpec, remote_client
+from clusterbench.pipeline.timing import StageTimer
 from clusterbench.progress import progress_bar
-from clusterbench.record import (
+from clusterbench.records import (
     SCHEMA_VERSION,
     Environment,
     GridRecord,
@@ -29,7 +30,6 @@ from clusterbench.record import (
     now_iso,
 )
 from clusterbench.registry import STEPS, DaskOptions, Params
-from clusterbench.timing import StageTimer
 
 Log = Callable[[str], None]
 

@@ -15,7 +15,7 @@ from clusterbench import files
 from clusterbench.errors import ConfigError, DataError
 from clusterbench.grid.spec import config_key
 from clusterbench.outputs import check_file, make_parent
-from clusterbench.record import SCHEMA_VERSION
+from clusterbench.records import SCHEMA_VERSION
 
 # Header fields that must match for --resume to continue a file: they decide every row's value
 # (the backend and engine too: a file's rows must come from one implementation).

@@ -20,7 +20,7 @@ def scored(rows: list[dict[str, Any]], score: str) -> list[dict[str, Any]]:
 
 def best_config(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """The grid file's header and its best row by the score it was run with."""
-    from clusterbench.record import GridRecord, load_record
+    from clusterbench.records import GridRecord, load_record
 
     grid = load_record(path)
     if not isinstance(grid, GridRecord):

@@ -1,0 +1,1 @@
+"""estimators: the project's own estimators the registry names beside the libraries' ones."""

@@ -1,0 +1,1 @@
+"""parity: whether two results are the same result, within the tolerance policy."""
