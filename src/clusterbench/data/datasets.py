@@ -13,10 +13,10 @@ import numpy as np
 from clusterbench import files
 from clusterbench.data import infimnist, mnist
 from clusterbench.errors import ConfigError, DataError
+from clusterbench.progress import Log
 
 KAGGLE_COLUMNS = 785  # label + 28 * 28 pixels
 MAX_GENERATED = 100_000_000  # 78 GB of digits; MNIST8M is 8.1 million
-Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)

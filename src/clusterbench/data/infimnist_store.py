@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -28,9 +28,8 @@ import numpy as np
 from clusterbench.data import infimnist, mnist
 from clusterbench.errors import DataError
 from clusterbench.outputs import write_text
-from clusterbench.progress import progress_bar
+from clusterbench.progress import Log, progress_bar
 
-Log = Callable[[str], None]
 CHUNK = 20_000  # digits per task: ~8 s of work, 16 MB written
 IN_PROCESS_MAX = CHUNK  # below this many missing digits a worker pool costs more than it saves
 

@@ -11,7 +11,6 @@ digits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +19,8 @@ import numpy as np
 from clusterbench.data import infimnist, mnist
 from clusterbench.data.datasets import DataOptions, idx_fingerprint, infimnist_fingerprint
 from clusterbench.data.infimnist_store import Store
-from clusterbench.pipeline.cluster import wait_with_progress
+from clusterbench.progress import Log, wait_with_progress
 
-Log = Callable[[str], None]
 CHUNK_ROWS = 100_000  # digits per partition: 78 MB as bytes, 313 MB as float32
 DATASETS = ("mnist", "infimnist")
 

@@ -3,16 +3,16 @@ workers) or a running scheduler, reached or refused in one line before any work.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 from clusterbench.backends import Backend
 from clusterbench.pipeline.cluster import ClusterSpec, remote_client
+from clusterbench.progress import Log
 from clusterbench.registry import CLUSTERS
 
-Log = Callable[[str], None]
 MAX_OVERSUBSCRIPTION = 4  # local threads per core beyond which a machine only thrashes
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from clusterbench.grid.summary import heatmap
 from clusterbench.grid.tasks import SCORES, Config, failed_row, loop_batch, sweep_batch
 from clusterbench.pipeline.cluster import ClusterSpec, remote_client
 from clusterbench.pipeline.timing import StageTimer
-from clusterbench.progress import progress_bar
+from clusterbench.progress import Log, progress_bar
 from clusterbench.records import (
     SCHEMA_VERSION,
     Environment,
@@ -30,8 +29,6 @@ from clusterbench.records import (
     now_iso,
 )
 from clusterbench.registry import STEPS, DaskOptions, Params
-
-Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)

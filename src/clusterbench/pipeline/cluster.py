@@ -4,7 +4,7 @@ address or a scheduler file), and what each worker's memory peaked at."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +14,9 @@ from clusterbench import files
 from clusterbench.backends import Backend
 from clusterbench.errors import ConfigError
 from clusterbench.pipeline.memory import peak_rss, reset_peak_rss
-from clusterbench.progress import progress_bar
+from clusterbench.progress import Log
 from clusterbench.registry import CLUSTERS, DaskOptions
 
-Log = Callable[[str], None]
 CONNECT_TIMEOUT_S = 30
 
 
@@ -124,13 +123,3 @@ class WorkerPeaks:
 
     def read(self) -> dict[str, int]:
         return dict(sorted(self._client.run(peak_rss).items()))
-
-
-def wait_with_progress(futures: list, what: str) -> None:
-    """Wait for distributed futures, with a bar on a terminal (the dashboard shows more)."""
-    from distributed import as_completed, futures_of
-
-    pending = [f for item in futures for f in futures_of(item)]
-    with progress_bar(len(pending), what, "partition") as bar:
-        for _ in as_completed(pending):
-            bar.update(1)

@@ -23,8 +23,9 @@ import numpy as np
 
 from clusterbench.backends import Backend
 from clusterbench.errors import ConfigError, NoClusterError
-from clusterbench.pipeline.cluster import WorkerPeaks, wait_with_progress
+from clusterbench.pipeline.cluster import WorkerPeaks
 from clusterbench.pipeline.timing import StageTimer
+from clusterbench.progress import wait_with_progress
 from clusterbench.registry import METHODS, STEPS, Params, resolve
 from clusterbench.registry.params import with_pca_for
 

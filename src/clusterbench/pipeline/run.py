@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,15 +20,10 @@ from clusterbench.metrics import clustering_scores, labelling_scores
 from clusterbench.pipeline import gallery
 from clusterbench.pipeline.cluster import ClusterSpec
 from clusterbench.pipeline.estimator import ClusterThenLabel
+from clusterbench.progress import Log, stderr_log
 from clusterbench.records import DataInfo, Environment, RunRecord, StageTimes, Timing
 from clusterbench.registry import METHODS, Params, method_params, resolve
 from clusterbench.registry.params import DEFAULT_PCA, with_pca_for
-
-Log = Callable[[str], None]
-
-
-def stderr_log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)

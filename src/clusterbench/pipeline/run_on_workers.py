@@ -4,7 +4,6 @@ the client, and build the record (a run record with the cluster it ran on)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,10 +17,10 @@ from clusterbench.metrics import clustering_scores, labelling_scores
 from clusterbench.pipeline.cluster import connect, workers
 from clusterbench.pipeline.gallery_on_workers import build as gallery_on_workers
 from clusterbench.pipeline.on_workers import DistributedClusterThenLabel
+from clusterbench.progress import Log
 from clusterbench.records import DataInfo, Environment, RunRecord, StageTimes, Timing
 from clusterbench.registry import METHODS, STEPS, method_params
 
-Log = Callable[[str], None]
 LIBRARIES = {"dask": "dask-ml", "dask_gpu": "cuml.dask"}
 
 

@@ -19,8 +19,9 @@ from clusterbench.errors import ConfigError
 from clusterbench.metrics import contingency_scores, labelling_scores
 from clusterbench.outputs import check_file, make_parent
 from clusterbench.pipeline.estimator import ClusterThenLabel
-from clusterbench.pipeline.run import Log, RunConfig, data_info, fit_params, stderr_log
+from clusterbench.pipeline.run import RunConfig, data_info, fit_params
 from clusterbench.pipeline.timing import StageTimer
+from clusterbench.progress import Log, stderr_log
 from clusterbench.records import BudgetPoint, BudgetRecord, Environment
 from clusterbench.registry import METHODS, method_params
 

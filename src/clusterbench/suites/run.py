@@ -22,6 +22,7 @@ from clusterbench.data import DataOptions
 from clusterbench.errors import ConfigError
 from clusterbench.outputs import check_directory
 from clusterbench.pipeline.cluster import ClusterSpec
+from clusterbench.progress import Log
 from clusterbench.records import (
     BudgetRecord,
     CaseRecord,
@@ -42,8 +43,6 @@ from clusterbench.suites.file import (
     ScaleCase,
     load_suite,
 )
-
-Log = Callable[[str], None]
 
 
 def _shared(record: CaseRecord) -> CaseRecord:

@@ -24,10 +24,10 @@ import psutil
 
 from clusterbench import progress
 from clusterbench.data import DataOptions
+from clusterbench.progress import Log
 from clusterbench.records import ScalePoint, ScaleRecord
 from clusterbench.suites.file import ScaleCase
 
-Log = Callable[[str], None]
 WARMUP_DIGITS = 5_000
 MEMORY_FRACTION = 0.8  # of the machine's memory, the most a point may be predicted to need
 BASIS = (
@@ -39,7 +39,8 @@ BASIS = (
 
 def measure(config: Any, quiet: bool) -> Any:
     """In the point's own process: the warm-up fit, then the timed runs' RunRecord."""
-    from clusterbench.pipeline.run import run, stderr_log
+    from clusterbench.pipeline.run import run
+    from clusterbench.progress import stderr_log
 
     def log(message: str) -> None:
         return None if quiet else stderr_log(f"  {message}")

@@ -9,11 +9,11 @@ from dataclasses import replace
 
 from clusterbench.data import DataOptions
 from clusterbench.pipeline.cluster import ClusterSpec
+from clusterbench.progress import Log
 from clusterbench.records import ScalePoint
 from clusterbench.suites.file import ScaleCase
 from clusterbench.suites.scale import point_of, prepare_digits
 
-Log = Callable[[str], None]
 BASIS = (
     "the first fit+predict at a size on a local Dask cluster of that many worker processes "
     "(single-threaded on the CPU, one per GPU with dask-cuda), started for the point, so the "
