@@ -20,7 +20,8 @@ from typing import Any
 
 from clusterbench.backends import Backend
 from clusterbench.data import DataOptions
-from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.pipeline.config import RunConfig
+from clusterbench.pipeline.run import run
 from clusterbench.records import Environment, StudyRecord
 from clusterbench.registry import Params
 from clusterbench.suites.budget import labelling_budget

@@ -32,8 +32,8 @@ from typing import Any
 from clusterbench.backends import Backend
 from clusterbench.data import DataOptions, load_dataset, make_split
 from clusterbench.metrics import contingency_scores, labelling_scores
+from clusterbench.pipeline.checks import fit_params
 from clusterbench.pipeline.estimator import ClusterThenLabel
-from clusterbench.pipeline.run import fit_params
 from clusterbench.records import Environment, StudyRecord
 from clusterbench.registry import CPU_EIGENSOLVER, METHODS, Pair, Params
 

@@ -13,7 +13,7 @@ import pytest
 from clusterbench.cli import bench, budget, doc, grid, run
 from clusterbench.grid.runner import GridConfig
 from clusterbench.parity.compare import Tolerances
-from clusterbench.pipeline.run import RunConfig
+from clusterbench.pipeline.config import RunConfig
 from clusterbench.report import DEFAULT_OUT
 from clusterbench.suites.budget import DEFAULT_CLUSTER_COUNTS, DEFAULT_METHOD
 from clusterbench.suites.run import SuiteConfig

@@ -13,7 +13,8 @@ from clusterbench.data.on_workers import load_on_workers
 from clusterbench.parity import tolerances
 from clusterbench.pipeline import cluster, gallery
 from clusterbench.pipeline.cluster import ClusterSpec
-from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.pipeline.config import RunConfig
+from clusterbench.pipeline.run import run
 from clusterbench.registry import Params
 
 QUIET = lambda message: None  # noqa: E731

@@ -9,7 +9,8 @@ from dataclasses import replace
 import pytest
 
 from clusterbench.cli import main
-from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.pipeline.config import RunConfig
+from clusterbench.pipeline.run import run
 from clusterbench.records import SuiteCase, write_record
 from clusterbench.registry import METHODS, Params
 from tests import fake_device

@@ -13,8 +13,9 @@ from clusterbench.backends import Backend, select_backend
 from clusterbench.errors import BackendError
 from clusterbench.grid.runner import GridConfig, run_grid
 from clusterbench.grid.spec import GridSpec
+from clusterbench.pipeline.config import RunConfig
 from clusterbench.pipeline.estimator import ClusterThenLabel
-from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.pipeline.run import run
 from clusterbench.registry import METHODS, DaskOptions, Params
 from clusterbench.suites.budget import labelling_budget
 from tests import fake_device
@@ -171,7 +172,7 @@ def test_the_sweeps_gpu_graph_is_gpu_graph_py_running_on_the_fake_device(
     array module and transfers (scikit-learn's radius query in cuML's place), not the host graph
     swapped in; on PCA-10 digits (a k-d tree on the CPU) it is the CPU graph, bit for bit."""
     from clusterbench.grid import gpu_graph
-    from clusterbench.grid.runner import SweepEngine
+    from clusterbench.grid.engines import SweepEngine
     from clusterbench.grid.sweep import neighbour_graph
 
     ran, built = [], []

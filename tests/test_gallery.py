@@ -12,7 +12,8 @@ import pytest
 from clusterbench.cli import main
 from clusterbench.data import DataOptions
 from clusterbench.pipeline import gallery
-from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.pipeline.config import RunConfig
+from clusterbench.pipeline.run import run
 from clusterbench.records import SuiteCase, load_record, write_record
 from tests.records import suite
 

@@ -29,7 +29,7 @@ from clusterbench.backends import Backend
 from clusterbench.grid import runner as grid_runner
 from clusterbench.grid.spec import GridSpec
 from clusterbench.pipeline import run as runner
-from clusterbench.pipeline.run import RunConfig
+from clusterbench.pipeline.config import RunConfig
 from clusterbench.registry import CLUSTERS, METHODS, STEPS, DaskOptions, Impl, Pair, Params
 from tests.conftest import require_gpu_packages
 from tests.contract_keywords import accepted_keywords

@@ -10,7 +10,8 @@ import pytest
 
 from clusterbench.data import DataOptions
 from clusterbench.parity.tolerances import for_method
-from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.pipeline.config import RunConfig
+from clusterbench.pipeline.run import run
 from clusterbench.registry import METHODS, Params
 from clusterbench.suites.budget import labelling_budget
 

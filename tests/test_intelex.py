@@ -11,7 +11,8 @@ from clusterbench.backends import IntelexBackend, select_backend
 from clusterbench.data import DataOptions
 from clusterbench.errors import BackendError
 from clusterbench.parity.tolerances import for_method
-from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.pipeline.config import RunConfig
+from clusterbench.pipeline.run import run
 from clusterbench.registry import CLUSTERS, METHODS, STEPS, Params
 from clusterbench.suites.file import load_suite
 from tests.conftest import require_gpu_packages, require_intelex

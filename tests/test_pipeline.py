@@ -8,8 +8,10 @@ import pytest
 from clusterbench.backends import Backend
 from clusterbench.data import DataOptions, load_dataset, make_split
 from clusterbench.errors import NoClusterError
-from clusterbench.pipeline.estimator import ClusterThenLabel, majority_labels
-from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.pipeline.config import RunConfig
+from clusterbench.pipeline.estimator import ClusterThenLabel
+from clusterbench.pipeline.labelling import label_counts, majority_labels
+from clusterbench.pipeline.run import run
 from clusterbench.registry import METHODS, Params
 from tests.thresholds import DIGITS_ACCURACY, DIGITS_KMEANS_ARI, MNIST_SPECTRAL
 
@@ -19,10 +21,12 @@ def digits_split():
     return make_split(load_dataset("digits", DataOptions()), "seed", seed=137)
 
 
-def test_majority_labels():
-    ids = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2])
-    y = np.array([3, 3, 5, 7, 7, 1, 1, 2, 1])
-    assert majority_labels(np, ids, y, 3, 10).tolist() == [3, 7, 1]
+def test_majority_labels_leave_noise_out():
+    ids = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2, -1, -1, -1])
+    y = np.array([3, 3, 5, 7, 7, 1, 1, 2, 1, 9, 9, 9])
+    counts = label_counts(np, ids, y, 3, 10)
+    assert counts.sum() == 9 and counts[2].tolist() == [0, 3, 1, 0, 0, 0, 0, 0, 0, 0]
+    assert majority_labels(counts).tolist() == [3, 7, 1]
 
 
 # Thresholds of stochastic methods sit below the lowest value over seeds 0-9 and 137

@@ -13,7 +13,8 @@ import pytest
 
 from clusterbench.cli import main
 from clusterbench.data import DataOptions
-from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.pipeline.config import RunConfig
+from clusterbench.pipeline.run import run
 from clusterbench.records import SuiteCase, write_record
 from tests import page_check
 from tests.records import suite

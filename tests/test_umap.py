@@ -6,7 +6,8 @@ import pytest
 
 from clusterbench.cli import main
 from clusterbench.data import DataOptions
-from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.pipeline.config import RunConfig
+from clusterbench.pipeline.run import run
 from clusterbench.records import load_record
 from clusterbench.registry import METHODS, Params
 from tests.thresholds import BUDGET_ACCURACY, MNIST_UMAP_KMEANS_ACCURACY, UMAP_DIGITS_ACCURACY

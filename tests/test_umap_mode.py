@@ -10,7 +10,8 @@ import pytest
 
 from clusterbench.cli import main
 from clusterbench.errors import ConfigError
-from clusterbench.pipeline.run import RunConfig, run
+from clusterbench.pipeline.config import RunConfig
+from clusterbench.pipeline.run import run
 from clusterbench.records import load_record, write_record
 from clusterbench.registry import METHODS, STEPS
 from clusterbench.registry.params import Params

@@ -13,6 +13,15 @@ from clusterbench.registry import STEPS
 SILHOUETTE_SAMPLE = 5_000  # silhouette is quadratic in the points: score a seeded sample
 
 
+def contingency(xp: Any, ids: Any, y: Any, n_groups: int, n_classes: int) -> Any:
+    """The contingency table: [g, c] counts the digits of group g (0..n_groups-1) with label c.
+
+    Written once for NumPy, CuPy and Dask arrays (`xp`: their module); every count of labels
+    per cluster (majority labels, purity, the agreement scores, the gallery) reads it."""
+    counts = xp.bincount(ids * n_classes + y, minlength=n_groups * n_classes)
+    return counts.reshape(n_groups, n_classes)
+
+
 def clustering_scores(
     backend: Backend,
     ids: Any,
@@ -55,8 +64,7 @@ def contingency_scores(y_true: np.ndarray, ids: np.ndarray) -> dict[str, Any]:
     n = len(ids)
     group = ids.astype(np.int64) + 1  # noise (-1) becomes group 0
     n_classes = int(y_true.max()) + 1
-    table = np.bincount(group * n_classes + y_true, minlength=(group.max() + 1) * n_classes)
-    table = table.reshape(-1, n_classes)
+    table = contingency(np, group, y_true, int(group.max()) + 1, n_classes)
     table = table[table.sum(axis=1) > 0]  # groups that occur (noise may not)
     rows, cols = table.sum(axis=1), table.sum(axis=0)
     cols = cols[cols > 0]
@@ -99,8 +107,7 @@ def _purity(ids: np.ndarray, y: np.ndarray) -> float:
     member = ids >= 0
     if not member.any():
         return 0.0
-    table = np.zeros((ids[member].max() + 1, y.max() + 1), dtype=np.int64)
-    np.add.at(table, (ids[member], y[member]), 1)
+    table = contingency(np, ids[member], y[member], int(ids.max()) + 1, int(y.max()) + 1)
     return float(table.max(axis=1).sum() / member.sum())
 
 

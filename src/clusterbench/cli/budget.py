@@ -8,7 +8,7 @@ from typing import Any
 
 from clusterbench.cli import options
 from clusterbench.cli.parsing import counts
-from clusterbench.pipeline.run import RunConfig
+from clusterbench.pipeline.config import RunConfig
 from clusterbench.registry import METHODS, SHARED_PARAMS
 from clusterbench.registry.params import Params
 from clusterbench.suites.budget import DEFAULT_CLUSTER_COUNTS, DEFAULT_METHOD

@@ -8,7 +8,8 @@ from typing import Any
 
 from clusterbench.cli import options
 from clusterbench.cli.parsing import POSITIVE, value_of
-from clusterbench.grid.runner import DEFAULT_BATCH_SIZE, GridConfig
+from clusterbench.grid.engines import DEFAULT_BATCH_SIZE
+from clusterbench.grid.runner import GridConfig
 from clusterbench.grid.spec import STUDY_EPS, STUDY_MIN_SAMPLES, GridSpec
 from clusterbench.grid.tasks import SCORES
 from clusterbench.registry import DaskOptions

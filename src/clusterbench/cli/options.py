@@ -244,7 +244,7 @@ def run_config(args: argparse.Namespace, **extra: Any) -> Any:
     """The library's RunConfig of the data and pipeline options (`extra`: the command's own).
     An option the method does not use is refused, not silently ignored."""
     from clusterbench.errors import ConfigError
-    from clusterbench.pipeline.run import RunConfig
+    from clusterbench.pipeline.config import RunConfig
 
     used = {*SHARED_PARAMS, *METHODS[args.method].params}
     unused = sorted(set(Params.options()) & getattr(args, "given", set()) - used)

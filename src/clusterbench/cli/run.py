@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from clusterbench.cli import options
-from clusterbench.pipeline.run import RunConfig
+from clusterbench.pipeline.config import RunConfig
 from clusterbench.registry import METHODS
 from clusterbench.registry.params import Params
 

@@ -14,10 +14,11 @@ from clusterbench.backends import Backend, select_backend
 from clusterbench.data import DataOptions, check_options, load_dataset, make_split
 from clusterbench.errors import ConfigError
 from clusterbench.grid.cluster import MAX_OVERSUBSCRIPTION, dask_client, remote
+from clusterbench.grid.engines import ENGINES
 from clusterbench.grid.spec import GridSpec, config_key
 from clusterbench.grid.store import GridStore, check_target, read_grid
 from clusterbench.grid.summary import heatmap
-from clusterbench.grid.tasks import SCORES, Config, failed_row, loop_batch, sweep_batch
+from clusterbench.grid.tasks import SCORES, Config, failed_row
 from clusterbench.pipeline.cluster import ClusterSpec, remote_client
 from clusterbench.pipeline.timing import StageTimer
 from clusterbench.progress import Log, progress_bar
@@ -78,75 +79,6 @@ class GridConfig:
         if self.out.suffix.lower() == ".png":
             raise ConfigError(f"--jsonl {self.out}: the heatmap goes beside it as .png; use .jsonl")
         Params(n_components=self.n_components, seed=self.seed).check()  # the run's own rules
-
-
-DEFAULT_BATCH_SIZE = 10
-
-
-class LoopEngine:
-    """One DBSCAN fit per configuration, batched: the study's method, on Dask."""
-
-    name = "loop"
-    task = staticmethod(loop_batch)
-    cluster_on_device = True  # each task fits DBSCAN on the backend: dask-cuda on the GPU
-    in_process = False  # worker processes: scikit-learn's DBSCAN holds the GIL in places
-    retry_singly = True  # a batch whose worker keeps dying is retried one configuration a task
-
-    def shared(
-        self, X: Any, y: Any, todo: list[Config], config: GridConfig, backend: Backend, log: Log
-    ) -> tuple[dict, float | None]:
-        """What every task gets, and the seconds of work on the backend it took (none here)."""
-        return {"X": X, "y": y}, None
-
-    def batches(self, todo: list[Config], config: GridConfig) -> list[list[Config]]:
-        todo = sorted(todo, key=lambda c: -c[0])  # large eps are slowest: start them first
-        size = config.batch_size or DEFAULT_BATCH_SIZE
-        return [todo[i : i + size] for i in range(0, len(todo), size)]
-
-
-class SweepEngine:
-    """Every eps of a min_samples from one neighbour graph: one Dask task per min_samples.
-
-    The graph is built on the backend (scikit-learn's exact distances on the CPU, cuML's radius
-    query on the GPU); the union-find sweep over it runs on the host's cores, in a local CPU
-    cluster on every backend, so a GPU grid's time is the GPU's graph plus the host's sweep: the
-    record keeps the two apart (GridTiming.graph_s, .host_sweep_s) and the rows say "host".
-    """
-
-    name = "sweep"
-    task = staticmethod(sweep_batch)
-    cluster_on_device = False  # the union-find sweep is host work: CPU workers on any backend
-    in_process = True  # threads share the graph; the sweep kernel releases the GIL
-    retry_singly = False  # one min_samples is one sweep: it cannot be split
-
-    def shared(
-        self, X: Any, y: Any, todo: list[Config], config: GridConfig, backend: Backend, log: Log
-    ) -> tuple[dict, float | None]:
-        """What every task gets (the graph, features, labels), and the graph's seconds."""
-        import psutil
-
-        from clusterbench.grid.sweep import GPU_GRAPH_BYTES_PER_EDGE, check_graph_fits
-
-        eps_max = max(e for e, _ in todo)
-        need = check_graph_fits(X, eps_max, psutil.virtual_memory().available // 2)
-        if backend.column == "gpu":  # built on the device first: it must fit there too
-            free = backend.free_memory() // 2
-            check_graph_fits(X, eps_max, free, "free on the device", GPU_GRAPH_BYTES_PER_EDGE)
-        log(f"sweep: neighbour graph up to eps {eps_max:g}, about {need / 2**20:.0f} MiB ...")
-        start = time.perf_counter()
-        graph = backend.function(STEPS["neighbour_graph"])(X, eps_max, n_jobs=-1)
-        graph_s = time.perf_counter() - start
-        log(f"sweep: {graph.csr.nnz} neighbour pairs in {graph_s:.1f} s")
-        return {"graph": graph, "X": X, "y": y}, graph_s
-
-    def batches(self, todo: list[Config], config: GridConfig) -> list[list[Config]]:
-        by_m: dict[int, list[Config]] = {}
-        for eps, m in todo:
-            by_m.setdefault(m, []).append((eps, m))
-        return [by_m[m] for m in sorted(by_m)]  # small min_samples have most edges: first
-
-
-ENGINES = {engine.name: engine for engine in (SweepEngine(), LoopEngine())}
 
 
 def settings(config: GridConfig, backend: Backend) -> dict[str, Any]:
@@ -211,7 +143,7 @@ def _run(
     from distributed import as_completed
 
     engine = ENGINES[config.engine]
-    shared, shared_s = engine.shared(X, y, todo, config, backend, log)
+    shared, shared_s = engine.shared(X, y, todo, backend, log)
     options = {
         "backend": backend.name,
         "score": config.score,
@@ -227,7 +159,7 @@ def _run(
         def submit(batch: list[Config]) -> Any:
             return client.submit(engine.task, shared_f, batch, options, retries=2, pure=False)
 
-        pending = {submit(batch): batch for batch in engine.batches(todo, config)}
+        pending = {submit(batch): batch for batch in engine.batches(todo, config.batch_size)}
         completed = as_completed(list(pending))
         with progress_bar(len(todo), "grid", "config") as bar:
             for future in completed:

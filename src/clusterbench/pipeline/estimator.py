@@ -1,4 +1,5 @@
-"""The cluster-then-label pipeline, written once for every backend.
+"""The cluster-then-label estimator in one process, for every backend (the same stages on Dask
+workers: on_workers.py).
 
 scale to [0, 1] -> PCA -> cluster the training digits -> name each cluster by the majority true
 label of its members (a person labelling a cluster at a glance) -> a KNN classifier fitted on
@@ -15,17 +16,12 @@ import dask
 import numpy as np
 
 from clusterbench.backends import Backend
-from clusterbench.errors import NoClusterError
 from clusterbench.estimators.affinity import connected_knn_affinity
+from clusterbench.pipeline.checks import check_found_clusters, check_knn_members
+from clusterbench.pipeline.labelling import label_counts, majority_labels
 from clusterbench.pipeline.timing import StageTimer
 from clusterbench.registry import METHODS, STEPS, Params, resolve
 from clusterbench.registry.params import with_pca_for
-
-
-def majority_labels(xp: Any, cluster_ids: Any, y: Any, n_clusters: int, n_classes: int) -> Any:
-    """For each cluster 0..n_clusters-1, the most frequent true label among its members."""
-    counts = xp.bincount(cluster_ids * n_classes + y, minlength=n_clusters * n_classes)
-    return counts.reshape(n_clusters, n_classes).argmax(axis=1)
 
 
 class ClusterThenLabel:
@@ -112,21 +108,11 @@ class ClusterThenLabel:
                 raw = backend.build(row, params).fit_predict(points)  # it holds (dask-ml's)
             ids = xp.asarray(raw).astype(xp.int64)
         n_clusters = int(backend.to_host(ids.max())) + 1 if ids.size else 0
-        if n_clusters <= 0:
-            raise NoClusterError(
-                f"{self.method} found no cluster: every training digit is noise "
-                f"({_describe(self.method, params)}); try {row.noise_hint}"
-            )
+        check_found_clusters(self.method, params, n_clusters)
         member = ids >= 0
-        n_members = int(backend.to_host(member.sum()))
-        if params.knn > n_members:
-            raise NoClusterError(
-                f"--knn {params.knn} exceeds the {n_members} training digits {self.method} "
-                f"clustered (the others are noise); use --knn {n_members} or fewer, or try "
-                f"{row.noise_hint}"
-            )
+        check_knn_members(self.method, params, int(backend.to_host(member.sum())))
         with timer.stage("label"):
-            labels = majority_labels(xp, ids[member], y_dev[member], n_clusters, n_classes)
+            labels = majority_labels(label_counts(xp, ids, y_dev, n_clusters, n_classes))
         with timer.stage("knn"):
             self._knn = backend.build(STEPS["knn"], params).fit(knn_points[member], ids[member])
         self.embedding_ = features
@@ -149,7 +135,3 @@ class ClusterThenLabel:
             clusters = xp.asarray(self._knn.predict(points)).astype(xp.int64)
             labels = self.backend.to_host(self.cluster_labels_[clusters])
         return labels
-
-
-def _describe(method: str, params: Params) -> str:
-    return ", ".join(f"{name}={getattr(params, name)}" for name in METHODS[method].params)

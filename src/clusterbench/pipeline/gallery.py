@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from clusterbench.metrics import contingency
+
 MAX_SIDE = 28  # larger digits are kept averaged down to at most this many pixels a side
 MAX_CLUSTERS = 30  # the largest clusters; the record says how many there were in all
 NEAREST = 8  # members nearest the cluster's centre (the mean of its members' features)
@@ -109,7 +111,9 @@ def build_from(
         return None
     rng = np.random.default_rng(seed)
     n_classes = int(y.max()) + 1
-    sizes = np.bincount(ids[ids >= 0], minlength=len(cluster_labels))
+    member = ids >= 0
+    table = contingency(np, ids[member], y[member], len(cluster_labels), n_classes)
+    sizes = table.sum(axis=1)
     largest = np.argsort(-sizes, kind="stable")[:MAX_CLUSTERS]
     chosen: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for c in largest:
@@ -136,7 +140,7 @@ def build_from(
                 "size": len(members),
                 "label": label,
                 "purity": float(np.mean(y[members] == label)),
-                "class_counts": np.bincount(y[members], minlength=n_classes).tolist(),
+                "class_counts": table[c].tolist(),
                 "nearest": nearest.tolist(),
                 "random": drawn.tolist(),
                 "pixels": encode(images),

@@ -1,4 +1,4 @@
-"""The cluster-then-label pipeline on Dask arrays: the stages of pipeline.py, each an estimator
+"""The cluster-then-label estimator on Dask arrays: the stages of estimator.py, each an estimator
 from the registry's column for the backend's Dask workers (dask-ml, or cuml.dask).
 
 The digits arrive as uint8 partitions held by the workers (784 bytes a digit). The PCA is fitted
@@ -22,8 +22,10 @@ from typing import Any
 import numpy as np
 
 from clusterbench.backends import Backend
-from clusterbench.errors import ConfigError, NoClusterError
+from clusterbench.errors import ConfigError
+from clusterbench.pipeline.checks import check_found_clusters, check_knn_members
 from clusterbench.pipeline.cluster import WorkerPeaks
+from clusterbench.pipeline.labelling import label_counts, majority_labels
 from clusterbench.pipeline.timing import StageTimer
 from clusterbench.progress import wait_with_progress
 from clusterbench.registry import METHODS, STEPS, Params, resolve
@@ -125,19 +127,13 @@ class DistributedClusterThenLabel:
                 raw = da.from_array(raw, chunks=(features.chunks[0],))
             ids = self._persist(raw.astype(np.int64), "cluster")
         n_clusters = int(backend.to_host(ids.max().compute())) + 1
-        if n_clusters <= 0:
-            raise NoClusterError(f"{self.method} found no cluster: every training digit is noise")
+        check_found_clusters(self.method, params, n_clusters)
         n_classes = int(y.max().compute()) + 1
-        with self._stage("label"):  # noise (-1) is group 0, dropped
-            groups = (ids + 1) * n_classes + y.map_blocks(backend.xp.asarray, dtype=y.dtype)
-            counts = da.bincount(groups, minlength=(n_clusters + 1) * n_classes).compute()
-            counts = backend.to_host(counts).reshape(n_clusters + 1, n_classes)[1:]
-            labels = counts.argmax(axis=1)
-        if params.knn > int(counts.sum()):
-            raise NoClusterError(
-                f"--knn {params.knn} exceeds the {int(counts.sum())} training digits "
-                f"{self.method} clustered (the others are noise)"
-            )
+        with self._stage("label"):
+            y_dev = y.map_blocks(backend.xp.asarray, dtype=y.dtype)
+            counts = backend.to_host(label_counts(da, ids, y_dev, n_clusters, n_classes).compute())
+            labels = majority_labels(counts)
+        check_knn_members(self.method, params, int(counts.sum()))
         knn_points = features if params.knn_space == "pca" else pixels
         knn_ids = ids
         with self._stage("knn"):

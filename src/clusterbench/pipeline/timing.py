@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from clusterbench.pipeline.memory import DeviceProbe, PeakSampler
+from clusterbench.records import StageTimes
 
 
 class StageTimer:
@@ -47,3 +49,16 @@ class StageTimer:
                 peaks = self._sampler.stop()
                 old = self.peaks.get(name, {})
                 self.peaks[name] = {k: max(v, old.get(k, v)) for k, v in peaks.items()}
+
+
+def timed_fit_predict(
+    model: Any, split: Any, synchronize: Callable[[], None]
+) -> tuple[Any, StageTimes]:
+    """Fit `model` on the split's training digits and predict its test digits: the predicted
+    labels and the run's StageTimes (the model's seconds per stage, and the whole, its clock
+    stopped once `synchronize` has waited for queued device work)."""
+    start = time.perf_counter()
+    model.fit(split.X_train, split.y_train)
+    y_pred = model.predict(split.X_test)
+    synchronize()
+    return y_pred, StageTimes(dict(model.timings_), time.perf_counter() - start)

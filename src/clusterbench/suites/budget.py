@@ -18,8 +18,10 @@ from clusterbench.data import check_options, default_protocol, load_dataset, mak
 from clusterbench.errors import ConfigError
 from clusterbench.metrics import contingency_scores, labelling_scores
 from clusterbench.outputs import check_file, make_parent
+from clusterbench.pipeline.checks import fit_params
+from clusterbench.pipeline.config import RunConfig
 from clusterbench.pipeline.estimator import ClusterThenLabel
-from clusterbench.pipeline.run import RunConfig, data_info, fit_params
+from clusterbench.pipeline.local import data_info
 from clusterbench.pipeline.timing import StageTimer
 from clusterbench.progress import Log, stderr_log
 from clusterbench.records import BudgetPoint, BudgetRecord, Environment

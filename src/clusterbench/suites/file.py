@@ -265,7 +265,7 @@ def _check(case: Case, where: str) -> None:
         if case.max_repeat is not None and case.max_repeat < 1:
             raise ConfigError(f"{where}: max_repeat {case.max_repeat}: expected 1 or more")
     if isinstance(case, GridCase):
-        from clusterbench.grid.runner import ENGINES
+        from clusterbench.grid.engines import ENGINES
         from clusterbench.grid.spec import GridSpec
 
         if case.engine not in ENGINES:
@@ -296,7 +296,7 @@ def _check(case: Case, where: str) -> None:
             )
         if case.worker_points:
             from clusterbench.backends import Backend
-            from clusterbench.pipeline.run_on_workers import check_distributable
+            from clusterbench.pipeline.checks import check_distributable
 
             try:
                 check_distributable(case.method, Backend())

@@ -58,7 +58,8 @@ def _pipeline_case(
     log: Log,
     cluster: ClusterSpec | None,
 ) -> RunRecord:
-    from clusterbench.pipeline.run import RunConfig, run
+    from clusterbench.pipeline.config import RunConfig
+    from clusterbench.pipeline.run import run
 
     return run(
         RunConfig(
@@ -93,7 +94,7 @@ def _grid_case(case: GridCase, data: DataOptions, backend: str, log: Log) -> Gri
 
 
 def _budget_case(case: BudgetCase, data: DataOptions, backend: str, log: Log) -> BudgetRecord:
-    from clusterbench.pipeline.run import RunConfig
+    from clusterbench.pipeline.config import RunConfig
     from clusterbench.suites.budget import labelling_budget
 
     return labelling_budget(
@@ -162,7 +163,7 @@ def _run_case(
 
 def check_on_workers(cases: tuple[Case, ...], cluster: ClusterSpec | None) -> None:
     """With a scheduler: refuse, before any work, a case that cannot use it."""
-    from clusterbench.pipeline.run_on_workers import check_split
+    from clusterbench.pipeline.checks import check_split
 
     if cluster is None:
         return

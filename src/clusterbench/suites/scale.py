@@ -114,7 +114,7 @@ def run_scale(
 ) -> ScaleRecord:
     """The case's record; `checkpoint` gets the record so far after every size, so that a
     stopped suite keeps the sizes it measured."""
-    from clusterbench.pipeline.run import RunConfig
+    from clusterbench.pipeline.config import RunConfig
 
     limit = MEMORY_FRACTION * psutil.virtual_memory().total
     points: list[ScalePoint] = []

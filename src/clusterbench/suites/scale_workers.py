@@ -33,7 +33,8 @@ def run_worker_points(
 ) -> list[ScalePoint]:
     """Every (workers, size) of the case's strong and weak scaling series, measured in turn;
     a failed point is recorded with its error and the others still run."""
-    from clusterbench.pipeline.run import RunConfig, run
+    from clusterbench.pipeline.config import RunConfig
+    from clusterbench.pipeline.run import run
 
     points: list[ScalePoint] = []
     for workers, n, scalings in case.worker_points:
