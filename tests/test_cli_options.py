@@ -1,5 +1,5 @@
-"""The command line against itself, the library and the README: one meaning per option name,
-defaults that are the library's, tables that are the parsers'."""
+"""The command line against itself, the library and the documentation: one meaning per option
+name, defaults that are the library's, tables that are the parsers'."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from clusterbench.report import DEFAULT_OUT
 from clusterbench.suites.budget import DEFAULT_CLUSTER_COUNTS, DEFAULT_METHOD
 from clusterbench.suites.run import SuiteConfig
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 COMMANDS = doc.commands()
 
 
@@ -110,29 +111,41 @@ def test_help_shows_every_default(command):
             assert f"(default: {action.default})" in entry, entry
 
 
-def test_the_readme_tables_are_the_parsers():
-    found = doc.readme_blocks(README.read_text())
-    for name, block in doc.blocks().items():
-        assert found.get(name) == block, (
-            f"README's {name} table differs from the code; run python -m clusterbench.cli.doc "
-            "README.md"
+def test_the_generated_tables_are_their_sources():
+    found: dict[str, tuple[str, str]] = {}
+    for page in doc.PAGES:
+        for name, block in doc.page_blocks((ROOT / page).read_text()).items():
+            assert name not in found, f"{name}: in {found[name][0]} and {page}"
+            found[name] = (page, block)
+    for name, block in doc.blocks(ROOT).items():
+        assert name in found, f"no page holds the {name} table"
+        assert found[name][1] == block, (
+            f"{found[name][0]}: the {name} table differs from its source; run python -m "
+            "clusterbench.cli.doc"
         )
 
 
-def _readme_commands() -> list[str]:
-    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(), flags=re.S)
+def _bash_lines() -> list[str]:
+    blocks = [b for page in PAGES for b in re.findall(r"```bash\n(.*?)```", page.read_text(), re.S)]
     text = "\n".join(blocks).replace("\\\n", " ")
-    return [
-        line.split("#")[0].strip() for line in text.splitlines() if line.startswith("clusterbench ")
-    ]
+    return [line.split("#")[0].strip() for line in text.splitlines()]
 
 
-def test_every_command_in_the_readme_parses():
-    commands = _readme_commands()
+def test_every_command_in_the_documentation_parses():
+    commands = [line for line in _bash_lines() if line.startswith("clusterbench ")]
     assert len(commands) >= 15  # the examples are found, not skipped
     parser = doc.build_parser()
     for line in commands:
         try:
             parser.parse_args(shlex.split(line)[1:])
         except SystemExit:
-            pytest.fail(f"README: {line}")
+            pytest.fail(f"documentation: {line}")
+
+
+def test_the_readme_tests_as_ci_does():
+    """The quick start's test command is the one .ci/run runs."""
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    command = next(line for line in ci if line.endswith("python -m pytest || exit"))
+    blocks = re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    quick_start = [line.split("#")[0].strip() for line in blocks[0].splitlines()]
+    assert quick_start[1] == command.removesuffix(" || exit")
