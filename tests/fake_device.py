@@ -375,10 +375,13 @@ def install(monkeypatch: Any) -> None:
     from clusterbench.grid import tasks
 
     monkeypatch.setattr(backends, "probe_gpu", lambda: GpuProbe(True, "fake device (tests)"))
-    fake_gpu_module = types.ModuleType("clusterbench.backends.gpu")
-    fake_gpu_module.GpuBackend = FakeDeviceBackend  # type: ignore[attr-defined]
-    fake_gpu_module.GpuAccelBackend = FakeAccelBackend  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "clusterbench.backends.gpu", fake_gpu_module)
+    for module, name, fake in (
+        ("clusterbench.backends.gpu", "GpuBackend", FakeDeviceBackend),
+        ("clusterbench.backends.accel", "GpuAccelBackend", FakeAccelBackend),
+    ):  # what backends.select imports once a device has answered
+        stand_in = types.ModuleType(module)
+        setattr(stand_in, name, fake)
+        monkeypatch.setitem(sys.modules, module, stand_in)
     if hasattr(tasks.worker_backend, "cache_clear"):  # not yet installed by this monkeypatch
         tasks.worker_backend.cache_clear()
     monkeypatch.setattr(tasks, "worker_backend", backends.select_backend)
