@@ -1,35 +1,53 @@
-"""pytest-benchmark fixtures: the real MNIST split, and the backends (GPU skips where absent)."""
+"""`pytest bench/`: which suite's cases it times, on which data and backends, in one process."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-from clusterbench.backends import Backend, probe_gpu, select_backend
-from clusterbench.data import DataOptions, load_dataset, make_split
+from clusterbench.suites.file import load_suite
 
 
-@pytest.fixture(scope="session")
-def mnist():
-    env = os.environ.get("CLUSTERBENCH_DATA_DIR")
-    try:
-        dataset = load_dataset("mnist", DataOptions(Path(env) if env else None))
-    except Exception as exc:  # benchmarks need the real data: say why they cannot run
-        pytest.skip(f"MNIST not available ({exc})")
-    return dataset
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("clusterbench", "the suite that pytest bench/ times")
+    group.addoption(
+        "--bench-suite",
+        default="quick",
+        help="a shipped suite's name or a suite file's path (default: quick)",
+    )
+    group.addoption(
+        "--bench-dataset",
+        choices=("mnist", "digits"),
+        default="mnist",
+        help="mnist (the suites' own data) or scikit-learn's bundled digits: the same cases in "
+        "seconds, on all 1,797 digits and the seed protocol (scale cases skip)",
+    )
+    group.addoption(
+        "--bench-repeat", type=int, help="runs per pipeline case (default: the suite's repeat)"
+    )
+    group.addoption(
+        "--bench-backends",
+        default="cpu,gpu",
+        help="comma-separated; one that cannot run here skips with the reason (default: cpu,gpu)",
+    )
 
 
-@pytest.fixture(scope="session")
-def canonical(mnist):
-    return make_split(mnist, "canonical", seed=137)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every case of the suite file, on every backend asked for."""
+    config = metafunc.config
+    if "case" in metafunc.fixturenames:
+        cases = load_suite(config.getoption("bench_suite")).cases
+        metafunc.parametrize("case", cases, ids=[case.name for case in cases])
+    if "backend_name" in metafunc.fixturenames:
+        names = config.getoption("bench_backends").split(",")
+        if "gpu-accel" in names and len(names) > 1:
+            raise pytest.UsageError(
+                "--bench-backends: gpu-accel patches scikit-learn for the whole process; "
+                "time it in a session of its own"
+            )
+        metafunc.parametrize("backend_name", names)
 
 
-@pytest.fixture(params=["cpu", "gpu"])
-def backend(request) -> Backend:
-    if request.param == "gpu":
-        probe = probe_gpu()
-        if not probe.usable:
-            pytest.skip(f"no usable GPU: {probe.reason}")
-    return select_backend(request.param)
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's: pyproject's `-n auto` is for tests/
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """No workers: timings share no cores, and pytest-benchmark times nothing under xdist."""
+    return 0
