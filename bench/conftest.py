@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from clusterbench.suites.file import load_suite
+from clusterbench.errors import ConfigError
+from clusterbench.suites.file import Suite, load_suite
+
+SUITE = pytest.StashKey[Suite]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,20 +34,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite, read once; a mistake in it or in the options is one line, before collection."""
+    try:
+        config.stash[SUITE] = load_suite(config.getoption("bench_suite"))
+    except ConfigError as exc:
+        raise pytest.UsageError(f"--bench-suite: {exc}") from None
+    names = config.getoption("bench_backends").split(",")
+    if "gpu-accel" in names and len(names) > 1:
+        raise pytest.UsageError(
+            "--bench-backends: gpu-accel patches scikit-learn for the whole process; "
+            "time it in a session of its own"
+        )
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every case of the suite file, on every backend asked for."""
     config = metafunc.config
     if "case" in metafunc.fixturenames:
-        cases = load_suite(config.getoption("bench_suite")).cases
+        cases = config.stash[SUITE].cases
         metafunc.parametrize("case", cases, ids=[case.name for case in cases])
     if "backend_name" in metafunc.fixturenames:
-        names = config.getoption("bench_backends").split(",")
-        if "gpu-accel" in names and len(names) > 1:
-            raise pytest.UsageError(
-                "--bench-backends: gpu-accel patches scikit-learn for the whole process; "
-                "time it in a session of its own"
-            )
-        metafunc.parametrize("backend_name", names)
+        metafunc.parametrize("backend_name", config.getoption("bench_backends").split(","))
+
+
+@pytest.fixture(scope="session")
+def suite(pytestconfig: pytest.Config) -> Suite:
+    return pytestconfig.stash[SUITE]
 
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's: pyproject's `-n auto` is for tests/

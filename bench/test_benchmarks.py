@@ -25,7 +25,7 @@ from clusterbench.data import DataOptions, mnist
 from clusterbench.errors import BackendError
 from clusterbench.progress import stderr_log
 from clusterbench.records import BudgetRecord, CaseRecord, GridRecord, RunRecord, ScaleRecord
-from clusterbench.suites.file import Case, PipelineCase, ScaleCase, load_suite
+from clusterbench.suites.file import Case, PipelineCase, ScaleCase, Suite
 from clusterbench.suites.run import SuiteConfig, run_case
 
 
@@ -45,9 +45,8 @@ def suite_config(pytestconfig: pytest.Config) -> SuiteConfig:
 
 
 @pytest.fixture(scope="session")
-def repeat(pytestconfig: pytest.Config) -> int:
-    chosen = pytestconfig.getoption("bench_repeat")
-    return chosen or load_suite(pytestconfig.getoption("bench_suite")).repeat
+def repeat(pytestconfig: pytest.Config, suite: Suite) -> int:
+    return pytestconfig.getoption("bench_repeat") or suite.repeat
 
 
 @pytest.fixture
@@ -96,7 +95,7 @@ def measured(record: CaseRecord) -> dict[str, Any]:
     return {"first_run_s": {str(p.n_train): p.runs[0].total_s for p in record.points if p.runs}}
 
 
-def test_suite_case(benchmark, case, backend, suite_config, repeat, pytestconfig):
+def test_suite_case(benchmark, suite, case, backend, suite_config, repeat):
     case = on_dataset(case, suite_config.dataset)
     record = benchmark.pedantic(
         run_case,
@@ -105,7 +104,7 @@ def test_suite_case(benchmark, case, backend, suite_config, repeat, pytestconfig
         iterations=1,
     )
     benchmark.extra_info.update(
-        suite=pytestconfig.getoption("bench_suite"),
+        suite=suite.name,
         case=case.name,
         dataset=suite_config.dataset,
         backend=backend,
