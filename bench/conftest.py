@@ -22,7 +22,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("mnist", "digits"),
         default="mnist",
         help="mnist (the suites' own data) or scikit-learn's bundled digits: the same cases in "
-        "seconds, on all 1,797 digits and the seed protocol (scale cases skip)",
+        "minutes, on all 1,797 digits and the seed protocol (scale cases skip)",
     )
     group.addoption(
         "--bench-repeat", type=int, help="runs per pipeline case (default: the suite's repeat)"
