@@ -1,88 +1,115 @@
-"""Benchmarks (pytest-benchmark), run apart from the tests:
+"""The suites under pytest-benchmark: each case of a suite file, on each backend, run by the
+runner that `clusterbench bench` uses (suites.run.run_case) and timed once, whole.
 
-    pytest bench/ --benchmark-json=bench.json               # everything, CPU and GPU rows
-    pytest bench/ -k "reduced or knn" --benchmark-json=b.json  # the quick ones
+    pytest bench/ --benchmark-json=bench.json         # the quick suite on MNIST, CPU and GPU
+    pytest bench/ --bench-dataset digits --bench-repeat 1 --benchmark-json=bench.json  # minutes
+    pytest bench/ --bench-suite full --bench-backends cpu,cpu-intelex --benchmark-json=bench.json
 
-Every timed callable ends by synchronising the device, and the accuracy of what was timed goes
-with the timing (`extra_info`). GPU rows skip with the reason where no GPU is usable.
+There is no list of cases here: the suite file is the list (conftest.py's options choose it).
+Beside the case's time, `extra_info` carries what the case's record measured itself (a run's
+cold and warm fit+predict seconds, a grid's compute seconds, a budget's embedding) and its scores,
+the numbers a suite record holds. GPU rows skip with the reason where no GPU is usable.
 """
 
 from __future__ import annotations
 
-import tempfile
+import os
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pytest
 
-from clusterbench.grid.runner import GridConfig, run_grid
-from clusterbench.grid.spec import GridSpec
-from clusterbench.metrics import labelling_scores
-from clusterbench.pipeline.estimator import ClusterThenLabel
-from clusterbench.registry import STEPS, Params
+from clusterbench.backends import select_backend
+from clusterbench.data import DataOptions, mnist
+from clusterbench.errors import BackendError
+from clusterbench.progress import stderr_log
+from clusterbench.records import BudgetRecord, CaseRecord, GridRecord, RunRecord, ScaleRecord
+from clusterbench.suites.file import Case, PipelineCase, ScaleCase, Suite
+from clusterbench.suites.run import SuiteConfig, run_case
 
 
-def _pipeline(benchmark, backend, split, method: str, params: Params) -> None:
-    def fit_predict():
-        model = ClusterThenLabel(method, params, backend).fit(split.X_train, split.y_train)
-        y_pred = model.predict(split.X_test)
-        backend.synchronize()
-        return model, y_pred
+@pytest.fixture(scope="session")
+def suite_config(pytestconfig: pytest.Config) -> SuiteConfig:
+    """The data the cases run on; MNIST from $CLUSTERBENCH_DATA_DIR or the cache, never fetched."""
+    dataset = pytestconfig.getoption("bench_dataset")
+    if dataset != "mnist":
+        return SuiteConfig(dataset=dataset)
+    env = os.environ.get(mnist.DATA_DIR_ENV)
+    directory = Path(env) if env else mnist.cache_dir()
+    if mnist.missing_files(directory):
+        pytest.skip(
+            f"MNIST not in {directory}: set {mnist.DATA_DIR_ENV}, or --bench-dataset digits"
+        )
+    return SuiteConfig(dataset=dataset, data=DataOptions(directory))
 
-    model, y_pred = benchmark.pedantic(fit_predict, rounds=3, iterations=1)
-    scores = labelling_scores(split.y_test, y_pred, model.n_classes_)
-    benchmark.extra_info.update(
-        backend=backend.name,
-        method=method,
-        n_train=split.n_train,
-        test_accuracy=scores["test_accuracy"],
+
+@pytest.fixture(scope="session")
+def repeat(pytestconfig: pytest.Config, suite: Suite) -> int:
+    return pytestconfig.getoption("bench_repeat") or suite.repeat
+
+
+@pytest.fixture
+def backend(backend_name: str) -> str:
+    try:
+        return select_backend(backend_name).name
+    except BackendError as exc:
+        pytest.skip(str(exc))
+
+
+def on_dataset(case: Case, dataset: str) -> Case:
+    """The case on `dataset`: MNIST's as written; elsewhere all the digits, split by the seed
+    protocol (MNIST's canonical split and a subsample of 10,000 are MNIST's alone)."""
+    if dataset == "mnist":
+        return case
+    if isinstance(case, ScaleCase):
+        pytest.skip(f"a scale case generates InfiMNIST digits from MNIST, not {dataset}")
+    if isinstance(case, PipelineCase):
+        return replace(case, protocol="seed", subsample=None)
+    return replace(case, subsample=None)
+
+
+def measured(record: CaseRecord) -> dict[str, Any]:
+    """What the case's record measured itself, and its scores."""
+    if isinstance(record, RunRecord):
+        warm = record.timing.warm_spread().get("total")
+        return {
+            "cold_s": record.timing.cold.total_s,
+            "warm_median_s": warm.median if warm else None,
+            "test_accuracy": record.metrics["test_accuracy"],
+            "ari": record.metrics["ari"],
+        }
+    if isinstance(record, GridRecord):
+        best = record.best()
+        return {
+            "compute_s": record.timing.compute_s if record.timing else None,
+            "configurations": len(record.rows),
+            "best_ari": best["ari"] if best else None,
+        }
+    if isinstance(record, BudgetRecord):
+        return {
+            "embed_s": record.embed_s,
+            "test_accuracy": {str(p.clusters): p.test_accuracy for p in record.points},
+        }
+    assert isinstance(record, ScaleRecord)
+    return {"first_run_s": {str(p.n_train): p.runs[0].total_s for p in record.points if p.runs}}
+
+
+def test_suite_case(benchmark, suite, case, backend, suite_config, repeat):
+    case = on_dataset(case, suite_config.dataset)
+    record = benchmark.pedantic(
+        run_case,
+        args=(case, suite_config, backend, repeat, stderr_log, lambda _: None),
+        rounds=1,
+        iterations=1,
     )
-    assert scores["test_accuracy"] > 0.2
-
-
-def test_spectral_pipeline_full_mnist(benchmark, backend, canonical):
-    _pipeline(benchmark, backend, canonical, "spectral", Params())
-
-
-def test_kmeans_pipeline_full_mnist(benchmark, backend, canonical):
-    _pipeline(benchmark, backend, canonical, "kmeans", Params())
-
-
-def test_knn_labelling_step(benchmark, backend, canonical):
-    """The KNN step alone: fit on 60,000 training digits' pixels, predict 10,000."""
-    xp = backend.xp
-    X_train = backend.to_device(canonical.X_train).astype(xp.float32) / 255.0
-    X_test = backend.to_device(canonical.X_test).astype(xp.float32) / 255.0
-    y_train = backend.to_device(canonical.y_train)
-
-    def knn():
-        model = backend.build(STEPS["knn"], Params()).fit(X_train, y_train)
-        predicted = model.predict(X_test)
-        backend.synchronize()
-        return backend.to_host(predicted)
-
-    predicted = benchmark.pedantic(knn, rounds=3, iterations=1)
-    accuracy = float(np.mean(predicted == canonical.y_test))
-    benchmark.extra_info.update(backend=backend.name, test_accuracy=accuracy)
-    assert accuracy > 0.9  # KNN with the true labels: the ceiling of cluster-then-label
-
-
-@pytest.mark.parametrize(
-    ("grid", "eps", "min_samples"),
-    [("study", "0.1:5.0:50", "2:202:10"), ("reduced", "1.0:5.0:9", "2:202:40")],
-)
-def test_dbscan_grid_sweep(benchmark, backend, mnist, grid, eps, min_samples):
-    def run():
-        with tempfile.TemporaryDirectory() as tmp:
-            config = GridConfig(
-                spec=GridSpec.parse(eps, min_samples),
-                backend=backend.name,
-                out=Path(tmp) / "grid.jsonl",
-            )
-            return run_grid(config, lambda _: None).record
-
-    grid = benchmark.pedantic(run, rounds=1, iterations=1)
     benchmark.extra_info.update(
-        backend=backend.name, configurations=len(grid.rows), best_ari=grid.best()["ari"]
+        suite=suite.name,
+        case=case.name,
+        dataset=suite_config.dataset,
+        backend=backend,
+        repeat=repeat,
+        **measured(record),
     )
-    assert grid.n_failed == 0
+    if isinstance(record, GridRecord):
+        assert record.n_failed == 0, f"{record.n_failed} grid configurations failed"

@@ -142,7 +142,7 @@ def test_bench_alternates_the_backends_case_by_case(tmp_path, monkeypatch):
         ran.append((case.name, backend))
         return replace(run_case("kmeans", 1.0, 0.9, 0.8), backend=backend)
 
-    monkeypatch.setattr(suite, "_run_case", fake_case)
+    monkeypatch.setattr(suite, "run_case", fake_case)
     config = suite.SuiteConfig("quick", backends=("cpu", "cpu-intelex"), out=tmp_path / "new")
     paths = suite.run_suite(config, lambda _: None)
     names = [case.name for case in load_suite("quick").cases]

@@ -406,6 +406,7 @@ class StudyRecord:
         "threshold-margins",
         "infimnist",
         "tolerance-spread",
+        "memory-overhead",
     )
 
     def write_into(self, out_dir: Path) -> Path:

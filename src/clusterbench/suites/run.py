@@ -51,55 +51,52 @@ def _shared(record: CaseRecord) -> CaseRecord:
 
 
 def _pipeline_case(
-    case: PipelineCase,
-    data: DataOptions,
-    backend: str,
-    repeat: int,
-    log: Log,
-    cluster: ClusterSpec | None,
+    case: PipelineCase, config: SuiteConfig, backend: str, repeat: int, log: Log
 ) -> RunRecord:
     from clusterbench.pipeline.config import RunConfig
     from clusterbench.pipeline.run import run
 
     return run(
         RunConfig(
-            dataset="mnist",
-            data=data,
+            dataset=config.dataset,
+            data=config.data,
             protocol=case.protocol,
             subsample=case.subsample,
             method=case.method,
             params=case.params,
             backend=backend,
             repeat=min(repeat, case.max_repeat or repeat),
-            cluster=cluster,
+            cluster=config.cluster,
         ),
         log=log,
     )
 
 
-def _grid_case(case: GridCase, data: DataOptions, backend: str, log: Log) -> GridRecord:
+def _grid_case(case: GridCase, config: SuiteConfig, backend: str, log: Log) -> GridRecord:
     from clusterbench.grid.runner import GridConfig, run_grid
     from clusterbench.grid.spec import GridSpec
 
     with tempfile.TemporaryDirectory() as tmp:
-        config = GridConfig(
-            data=data,
+        grid = GridConfig(
+            dataset=config.dataset,
+            data=config.data,
             subsample=case.subsample,
             spec=GridSpec.parse(case.eps_range, case.min_samples_range),
             backend=backend,
             engine=case.engine,
             out=Path(tmp) / "grid.jsonl",
         )
-        return run_grid(config, log).record
+        return run_grid(grid, log).record
 
 
-def _budget_case(case: BudgetCase, data: DataOptions, backend: str, log: Log) -> BudgetRecord:
+def _budget_case(case: BudgetCase, config: SuiteConfig, backend: str, log: Log) -> BudgetRecord:
     from clusterbench.pipeline.config import RunConfig
     from clusterbench.suites.budget import labelling_budget
 
     return labelling_budget(
         RunConfig(
-            data=data,
+            dataset=config.dataset,
+            data=config.data,
             subsample=case.subsample,
             method=case.method,
             params=case.params,
@@ -118,6 +115,7 @@ class SuiteConfig:
     repeat: int | None = None  # runs per pipeline case and scale point; None: the suite's own
     out: Path = Path("results")
     cluster: ClusterSpec | None = None  # pipeline cases and scale cases' worker points on Dask
+    dataset: str = "mnist"  # of pipeline, grid and budget cases (bench/ times them on digits too)
 
 
 def _scale_case(
@@ -144,7 +142,7 @@ def _scale_case(
     return replace(record, worker_points=points)
 
 
-def _run_case(
+def run_case(
     case: Case,
     config: SuiteConfig,
     backend: str,
@@ -152,12 +150,34 @@ def _run_case(
     log: Log,
     checkpoint: Callable[[CaseRecord], None],
 ) -> CaseRecord:
+    """Run one case of a suite, as `bench` does (bench/test_benchmarks.py times it too).
+
+    Parameters
+    ----------
+    case : Case
+        The case, as its suite file gives it.
+    config : SuiteConfig
+        The data, the dataset and the cluster it runs on (its `suite` is not read).
+    backend : str
+        The backend's name.
+    repeat : int
+        Runs per pipeline case and scale point (a case's `max_repeat` caps it).
+    log : Log
+        Where progress goes.
+    checkpoint : callable
+        Called with the partial record of a scale case as each point finishes.
+
+    Returns
+    -------
+    CaseRecord
+        The record the case's own command writes.
+    """
     if isinstance(case, PipelineCase):
-        return _pipeline_case(case, config.data, backend, repeat, log, config.cluster)
+        return _pipeline_case(case, config, backend, repeat, log)
     if isinstance(case, BudgetCase):
-        return _budget_case(case, config.data, backend, log)
+        return _budget_case(case, config, backend, log)
     if isinstance(case, GridCase):
-        return _grid_case(case, config.data, backend, log)
+        return _grid_case(case, config, backend, log)
     return _scale_case(case, config, backend, repeat, log, checkpoint)
 
 
@@ -238,7 +258,7 @@ def run_suite(config: SuiteConfig, log: Log) -> list[Path]:
             def checkpoint(partial: CaseRecord, name: str = name, case: Case = case) -> None:
                 write(name, [*done[name], SuiteCase(case.name, _shared(partial))])
 
-            record = _run_case(case, config, name, repeat, log, checkpoint)
+            record = run_case(case, config, name, repeat, log, checkpoint)
             done[name].append(SuiteCase(case.name, _shared(record)))
             write(name, done[name])
     return [paths[name] for name in names]
