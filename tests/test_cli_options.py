@@ -4,6 +4,7 @@ name, defaults that are the library's, tables that are the parsers'."""
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
 import shlex
 from pathlib import Path
@@ -100,7 +101,7 @@ def test_help_shows_every_default(command):
     what a default of None means)."""
     text = " ".join(COMMANDS[command].format_help().split())
     actions = _options(COMMANDS[command])
-    for action, after in zip(actions, [*actions[1:], None], strict=True):
+    for action, after in itertools.pairwise([*actions, None]):
         start = text.index(f" {action.option_strings[0]} ")
         end = text.index(f" {after.option_strings[0]} ", start) if after else len(text)
         entry = text[start:end]

@@ -98,7 +98,7 @@ def test_a_size_whose_process_dies_is_recorded_and_the_suite_goes_on(monkeypatch
     from concurrent.futures.process import BrokenProcessPool
 
     from clusterbench.data import DataOptions
-    from clusterbench.suites.file import ScaleCase
+    from clusterbench.suites.cases import ScaleCase
 
     def killed(config):
         raise BrokenProcessPool("A child process terminated abruptly")

@@ -8,14 +8,8 @@ import pytest
 from clusterbench.cli import main
 from clusterbench.errors import ClusterbenchError, ConfigError
 from clusterbench.registry.params import Params
-from clusterbench.suites.file import (
-    GridCase,
-    PipelineCase,
-    ScaleCase,
-    load_suite,
-    parse_suite,
-    shipped,
-)
+from clusterbench.suites.cases import GridCase, PipelineCase, ScaleCase
+from clusterbench.suites.file import load_suite, parse_suite, shipped
 
 KMEANS = '[[case]]\nkind = "pipeline"\nname = "kmeans"\nmethod = "kmeans"\n'
 

@@ -88,12 +88,16 @@ def blocks(root: Path) -> dict[str, str]:
     Returns
     -------
     dict of str to str
-        By name: the options of each command ("clusterbench run", ...), the tolerance policy
-        ("tolerances") and the published accuracy ("accuracy").
+        By name: the options of each command that has any ("clusterbench run", ...), the
+        tolerance policy ("tolerances") and the published accuracy ("accuracy").
     """
     from clusterbench.parity.tolerances import table as tolerance_table
 
-    tables = {f"clusterbench {name}": table(parser) for name, parser in commands().items()}
+    tables = {
+        f"clusterbench {name}": table(parser)
+        for name, parser in commands().items()
+        if any(action.option_strings != ["-h", "--help"] for action in parser._actions)
+    }
     tables["tolerances"] = tolerance_table()
     tables["accuracy"] = accuracy_table((root / REPORT).read_text())
     return {name: f"{BEGIN.format(name=name)}\n{text}\n{END}" for name, text in tables.items()}

@@ -12,12 +12,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 from clusterbench import __version__
-from clusterbench.cli import bench, budget, compare, data, gallery, grid, report, run
+from clusterbench.cli import bench, budget, compare, data, gallery, grid, methods, report, run
 from clusterbench.cli.parsing import OneLineParser
 from clusterbench.errors import ClusterbenchError
 from clusterbench.progress import set_quiet
 
-COMMANDS = (run, budget, grid, bench, report, gallery, compare, data)
+COMMANDS = (run, budget, grid, bench, report, gallery, compare, data, methods)
 REPORT_BUGS = "the issue tracker of the clusterbench repository"
 
 

@@ -1,8 +1,9 @@
 """Benchmark suites as data: a TOML file lists the cases, their sizes, repeats and budgets.
 
 The shipped suites (quick, full, scale) are files in `clusterbench/suites/`; a user's own file
-is read the same way. Every key is checked here, once, with a one-line error that names the
-file, the case and the key, so that the suite runner can trust what it gets.
+is read the same way. Every key is checked here, once, by its case's field (suites/cases.py),
+with a one-line error that names the file, the case and the key, so that the suite runner can
+trust what it gets.
 
     description = "what the suite is for"
     repeat = 3                      # runs per pipeline case: the first cold, the rest warm
@@ -17,11 +18,9 @@ file, the case and the key, so that the suite runner can trust what it gets.
 
 from __future__ import annotations
 
-import math
-import re
 import tomllib
 import typing
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,80 +29,9 @@ from clusterbench import files
 from clusterbench.errors import ConfigError
 from clusterbench.registry import METHODS, SHARED_PARAMS
 from clusterbench.registry.params import Params
+from clusterbench.suites.cases import KINDS, NAME, Case, GridCase, ScaleCase
 
 SHIPPED_SUFFIX = ".toml"
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # names become file names in the report
-
-
-@dataclass(frozen=True)
-class PipelineCase:
-    """One `clusterbench run`, repeated on one load of the data."""
-
-    name: str
-    method: str
-    params: Params = field(default_factory=Params)
-    protocol: str = "canonical"
-    subsample: int | None = None
-    max_repeat: int | None = None  # cap the suite's repeat for slow cases (seeded UMAP is serial)
-
-
-@dataclass(frozen=True)
-class GridCase:
-    """One `clusterbench grid` over DBSCAN's eps and min_samples."""
-
-    name: str
-    eps_range: str
-    min_samples_range: str
-    engine: str = "sweep"
-    subsample: int | None = None
-
-
-@dataclass(frozen=True)
-class BudgetCase:
-    """One `clusterbench budget`: accuracy against the number of clusters labelled."""
-
-    name: str
-    method: str
-    cluster_counts: tuple[int, ...]
-    params: Params = field(default_factory=Params)
-    subsample: int | None = None
-
-
-@dataclass(frozen=True)
-class ScaleCase:
-    """One method on InfiMNIST training sets of growing size, until a point exceeds `budget_s`.
-
-    With `bench --scheduler local`, also on Dask workers: each of `worker_counts` at `strong_n`
-    digits (strong scaling) and at `weak_n_per_worker` digits per worker (weak scaling)."""
-
-    name: str
-    method: str
-    sizes: tuple[int, ...]
-    budget_s: float
-    params: Params = field(default_factory=Params)
-    strong_n: int | None = None
-    weak_n_per_worker: int | None = None
-    worker_counts: tuple[int, ...] = (1, 2)
-
-    @property
-    def worker_points(self) -> list[tuple[int, int, tuple[str, ...]]]:
-        """(workers, training digits, the scalings it belongs to), each pair once."""
-        points: dict[tuple[int, int], list[str]] = {}
-        for w in self.worker_counts:
-            if self.strong_n is not None:
-                points.setdefault((w, self.strong_n), []).append("strong")
-            if self.weak_n_per_worker is not None:
-                points.setdefault((w, w * self.weak_n_per_worker), []).append("weak")
-        return [(w, n, tuple(kinds)) for (w, n), kinds in sorted(points.items())]
-
-
-Case = PipelineCase | GridCase | BudgetCase | ScaleCase
-KINDS: dict[str, type] = {
-    "pipeline": PipelineCase,
-    "grid": GridCase,
-    "budget": BudgetCase,
-    "scale": ScaleCase,
-}
 
 
 @dataclass(frozen=True)
@@ -209,10 +137,13 @@ def _case(raw: Any, where: str) -> Case:
     if missing:
         raise ConfigError(f"{where}: missing key {missing[0]!r}")
     values = {k: _value(v, hints[k], f"{where}: {k}") for k, v in raw.items() if k != "kind"}
+    rules = {f.name: f.metadata["rule"] for f in fields(cls) if "rule" in f.metadata}
+    for key, value in values.items():
+        problem = rules[key].problem(key, value) if key in rules else None
+        if problem is not None:
+            raise ConfigError(f"{where}: {problem}")
     case = cls(**values)
-    if not NAME.fullmatch(case.name):
-        raise ConfigError(f"{where}: name {case.name!r}: use letters, digits, '.', '_' and '-'")
-    _check(case, where)
+    _check_across(case, where)
     return case
 
 
@@ -242,53 +173,26 @@ def _params(value: Any, where: str) -> Params:
     return Params(**typed)
 
 
-def _check(case: Case, where: str) -> None:
-    """What a field's type cannot say: known methods, positive sizes, budgets and counts."""
-    from clusterbench.data.datasets import MAX_GENERATED
-    from clusterbench.data.protocols import MIN_SUBSAMPLE, PROTOCOLS
-
-    method = getattr(case, "method", None)
-    if method is not None and method not in METHODS:
-        raise ConfigError(f"{where}: method {method!r}; choose from {', '.join(METHODS)}")
-    if method is not None:
+def _check_across(case: Case, where: str) -> None:
+    """What one key's rule cannot say: the params its method uses, a grid's ranges, the points
+    of a scale case on Dask workers."""
+    if hasattr(case, "params"):
         unused = {
             k for k in Params.options() if getattr(case.params, k) != getattr(Params(), k)
-        } - {*SHARED_PARAMS, *METHODS[method].params}
+        } - {*SHARED_PARAMS, *METHODS[case.method].params}
         if unused:
-            raise ConfigError(f"{where}: params: {method} does not use {sorted(unused)[0]!r}")
-    subsample = getattr(case, "subsample", None)
-    if subsample is not None and subsample < MIN_SUBSAMPLE:
-        raise ConfigError(f"{where}: subsample {subsample}: use at least {MIN_SUBSAMPLE}")
-    if isinstance(case, PipelineCase):
-        if case.protocol not in PROTOCOLS:
-            raise ConfigError(f"{where}: protocol {case.protocol!r}; one of {PROTOCOLS}")
-        if case.max_repeat is not None and case.max_repeat < 1:
-            raise ConfigError(f"{where}: max_repeat {case.max_repeat}: expected 1 or more")
+            raise ConfigError(f"{where}: params: {case.method} does not use {sorted(unused)[0]!r}")
     if isinstance(case, GridCase):
-        from clusterbench.grid.engines import ENGINES
         from clusterbench.grid.spec import GridSpec
-
-        if case.engine not in ENGINES:
-            raise ConfigError(f"{where}: engine {case.engine!r}; one of {', '.join(ENGINES)}")
 
         try:
             GridSpec.parse(case.eps_range, case.min_samples_range)
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}") from None
-    if isinstance(case, BudgetCase) and min(case.cluster_counts) < 1:
-        raise ConfigError(f"{where}: cluster_counts: expected counts >= 1")
     if isinstance(case, ScaleCase):
-        if not (math.isfinite(case.budget_s) and case.budget_s > 0):
-            raise ConfigError(f"{where}: budget_s {case.budget_s}: expected seconds > 0")
-        if list(case.sizes) != sorted(set(case.sizes)):
-            raise ConfigError(f"{where}: sizes: expected increasing sizes, got {list(case.sizes)}")
-        if case.sizes[0] < MIN_SUBSAMPLE or case.sizes[-1] > MAX_GENERATED:
-            raise ConfigError(f"{where}: sizes: use {MIN_SUBSAMPLE} to {MAX_GENERATED:,} digits")
-        if (
-            list(case.worker_counts) != sorted(set(case.worker_counts))
-            or min(case.worker_counts) < 1
-        ):
-            raise ConfigError(f"{where}: worker_counts: expected increasing counts >= 1")
+        from clusterbench.data.datasets import MAX_GENERATED
+        from clusterbench.data.protocols import MIN_SUBSAMPLE
+
         if any(not MIN_SUBSAMPLE <= n <= MAX_GENERATED for _, n, _ in case.worker_points):
             raise ConfigError(
                 f"{where}: strong_n, weak_n_per_worker x workers: use {MIN_SUBSAMPLE} to "

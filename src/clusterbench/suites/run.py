@@ -35,14 +35,8 @@ from clusterbench.records import (
     now_iso,
     write_record,
 )
-from clusterbench.suites.file import (
-    BudgetCase,
-    Case,
-    GridCase,
-    PipelineCase,
-    ScaleCase,
-    load_suite,
-)
+from clusterbench.suites.cases import BudgetCase, Case, GridCase, PipelineCase, ScaleCase
+from clusterbench.suites.file import load_suite
 
 
 def _shared(record: CaseRecord) -> CaseRecord:

@@ -26,7 +26,7 @@ from clusterbench import progress
 from clusterbench.data import DataOptions
 from clusterbench.progress import Log
 from clusterbench.records import ScalePoint, ScaleRecord
-from clusterbench.suites.file import ScaleCase
+from clusterbench.suites.cases import ScaleCase
 
 WARMUP_DIGITS = 5_000
 MEMORY_FRACTION = 0.8  # of the machine's memory, the most a point may be predicted to need

@@ -11,7 +11,7 @@ from clusterbench.data import DataOptions
 from clusterbench.pipeline.cluster import ClusterSpec
 from clusterbench.progress import Log
 from clusterbench.records import ScalePoint
-from clusterbench.suites.file import ScaleCase
+from clusterbench.suites.cases import ScaleCase
 from clusterbench.suites.scale import point_of, prepare_digits
 
 BASIS = (
