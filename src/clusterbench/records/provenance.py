@@ -22,7 +22,7 @@ from typing import Any
 
 from clusterbench import __version__
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # clusterbench/, above records/
 BUILD_INFO = PACKAGE_DIR / "_build_info.json"
 # Import names of every library a result can depend on.
 LIBRARIES = (
