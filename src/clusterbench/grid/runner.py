@@ -14,8 +14,7 @@ from clusterbench.backends import Backend, select_backend
 from clusterbench.data import DataOptions, check_options, load_dataset, make_split
 from clusterbench.errors import ConfigError
 from clusterbench.grid.cluster import MAX_OVERSUBSCRIPTION, dask_client, remote
-from clusterbench.grid.spec import GridSpec, config_key
-from clusterbench.grid.store import GridStore, check_target, read_grid
+from clusterbench.grid.spec import GridSpec
 from clusterbench.grid.summary import heatmap
 from clusterbench.grid.tasks import SCORES, Config, failed_row, loop_batch, sweep_batch
 from clusterbench.pipeline.cluster import ClusterSpec, remote_client
@@ -28,6 +27,7 @@ from clusterbench.records import (
     GridTiming,
     now_iso,
 )
+from clusterbench.records.grid_file import GridStore, check_target, config_key, read_grid
 from clusterbench.registry import STEPS, DaskOptions, Params
 
 
