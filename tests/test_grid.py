@@ -22,9 +22,9 @@ from clusterbench.data import DataOptions
 from clusterbench.errors import ConfigError, DataError
 from clusterbench.grid import tasks
 from clusterbench.grid.runner import GridConfig, prepare, run_grid
-from clusterbench.grid.spec import GridSpec, config_key, parse_eps, parse_min_samples
-from clusterbench.grid.store import read_grid
+from clusterbench.grid.spec import GridSpec, parse_eps, parse_min_samples
 from clusterbench.records import load_record
+from clusterbench.records.grid_file import config_key, read_grid
 from clusterbench.registry import METHODS, DaskOptions
 
 QUIET = DaskOptions(workers=2, processes=False)  # threads in this process: quick to start

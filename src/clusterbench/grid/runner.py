@@ -15,8 +15,7 @@ from clusterbench.data import DataOptions, check_options, load_dataset, make_spl
 from clusterbench.errors import ConfigError
 from clusterbench.grid.cluster import MAX_OVERSUBSCRIPTION, dask_client, remote
 from clusterbench.grid.engines import ENGINES
-from clusterbench.grid.spec import GridSpec, config_key
-from clusterbench.grid.store import GridStore, check_target, read_grid
+from clusterbench.grid.spec import GridSpec
 from clusterbench.grid.summary import heatmap
 from clusterbench.grid.tasks import SCORES, Config, failed_row
 from clusterbench.pipeline.cluster import ClusterSpec, remote_client
@@ -29,6 +28,7 @@ from clusterbench.records import (
     GridTiming,
     now_iso,
 )
+from clusterbench.records.grid_file import GridStore, check_target, config_key, read_grid
 from clusterbench.registry import STEPS, DaskOptions, Params
 
 

@@ -71,11 +71,6 @@ def parse_min_samples(text: str) -> tuple[int, ...]:
     return values
 
 
-def config_key(eps: float, min_samples: int) -> tuple[float, int]:
-    """Identity of a configuration, robust to float printing and re-parsing."""
-    return (round(float(eps), 9), int(min_samples))
-
-
 @dataclass(frozen=True)
 class GridSpec:
     eps: tuple[float, ...]

@@ -10,18 +10,12 @@ from typing import Any
 import numpy as np
 
 from clusterbench.errors import ConfigError, DataError
-
-
-def scored(rows: list[dict[str, Any]], score: str) -> list[dict[str, Any]]:
-    """Finished rows that have a value for `score`, best first (ties: grid order)."""
-    ok = [r for r in rows if r["status"] == "ok" and r.get(score) is not None]
-    return sorted(ok, key=lambda r: (-r[score], r["min_samples"], r["eps"]))
+from clusterbench.records import GridRecord, load_record
+from clusterbench.records.grid_file import scored
 
 
 def best_config(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """The grid file's header and its best row by the score it was run with."""
-    from clusterbench.records import GridRecord, load_record
-
     grid = load_record(path)
     if not isinstance(grid, GridRecord):
         raise DataError(f"{path}: not a grid file")

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from clusterbench.errors import ClusterbenchError
-from clusterbench.grid.spec import config_key
-from clusterbench.grid.store import IDENTITY
 from clusterbench.parity.tolerances import for_method, umap_mode_of
 from clusterbench.records import (
     BudgetRecord,
@@ -30,6 +28,7 @@ from clusterbench.records import (
     kind_of,
     load_record,
 )
+from clusterbench.records.grid_file import IDENTITY, config_key
 
 # Grid header fields that make two grids' rows comparable: a resumable file's identity, but for
 # the backend and engine, which is what a comparison of two grids usually varies, and the grid's

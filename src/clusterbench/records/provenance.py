@@ -5,6 +5,7 @@ install, or the source tree on the path), the checkout is asked; installed from 
 commit recorded when that wheel was built (`_build_info.json`, written by setup.py) is read; where
 neither exists it is None, never the commit of some checkout that happens to enclose the
 environment. Library versions are looked up by import name, so pip and conda installs both report.
+A record keeps all of it as its `Environment`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import platform
 import socket
 import subprocess
 import sys
+from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Any
 
 from clusterbench import __version__
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # clusterbench/, above records/
 BUILD_INFO = PACKAGE_DIR / "_build_info.json"
 # Import names of every library a result can depend on.
 LIBRARIES = (
@@ -156,3 +158,40 @@ def libraries() -> dict[str, str | None]:
 
 def clusterbench_version() -> str:
     return __version__
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The machine, the libraries and the code a result came from."""
+
+    machine: dict[str, Any]  # hostname, cpu_model, cpu_count, python, platform, blas
+    libraries: dict[str, str | None]  # by import name
+    clusterbench: str
+    code: dict[str, Any]  # commit, dirty, source (checkout | build | unknown)
+    gpu: dict[str, Any] | None = None  # name, memory, count, CUDA driver and runtime
+
+    @property
+    def host(self) -> str:
+        """The machine's name in reports: its hostname, and the start of its machine id (two
+        machines may share a hostname; speedups pair suites of one machine only)."""
+        mid = self.machine.get("machine_id")
+        return f"{self.machine['hostname']}-{mid[:6]}" if mid else self.machine["hostname"]
+
+    def describe(self) -> str:
+        m = self.machine
+        gpu = f", GPU {self.gpu['gpu_name']}" if self.gpu else ", no GPU"
+        return f"{m['hostname']}: {m['cpu_model']}, {m['cpu_count']} cores{gpu}"
+
+    @classmethod
+    def collect(cls, backend: Any) -> Environment:
+        return cls(
+            machine=machine(),
+            libraries=libraries(),
+            clusterbench=clusterbench_version(),
+            code=code_version(),
+            gpu=backend.environment() or None,
+        )
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any] | None) -> Environment | None:
+        return None if d is None else cls(**d)

@@ -1,5 +1,7 @@
 """The grid's JSONL file: a header line naming the data, then one line per finished configuration.
 
+A row is one configuration, known by its `config_key`; `scored` ranks the rows by a score.
+
 Lines are appended and flushed as configurations finish, so a run killed at any moment keeps
 everything it finished; `--resume` reads them back, drops a half-written last line, and the run
 goes on with what is missing. Each configuration ends up in the file exactly once.
@@ -13,9 +15,8 @@ from typing import Any, TextIO
 
 from clusterbench import files
 from clusterbench.errors import ConfigError, DataError
-from clusterbench.grid.spec import config_key
 from clusterbench.outputs import check_file, make_parent
-from clusterbench.records import SCHEMA_VERSION
+from clusterbench.records.schema import SCHEMA_VERSION
 
 # Header fields that must match for --resume to continue a file: they decide every row's value
 # (the backend and engine too: a file's rows must come from one implementation).
@@ -31,6 +32,17 @@ IDENTITY = (
     "eps",  # the grid itself: rows outside the header's grid would go uncounted
     "min_samples",
 )
+
+
+def config_key(eps: float, min_samples: int) -> tuple[float, int]:
+    """Identity of a configuration, robust to float printing and re-parsing."""
+    return (round(float(eps), 9), int(min_samples))
+
+
+def scored(rows: list[dict[str, Any]], score: str) -> list[dict[str, Any]]:
+    """Finished rows that have a value for `score`, best first (ties: grid order)."""
+    ok = [r for r in rows if r["status"] == "ok" and r.get(score) is not None]
+    return sorted(ok, key=lambda r: (-r[score], r["min_samples"], r["eps"]))
 
 
 def _parse_line(path: Path, lineno: int, line: str) -> dict[str, Any]:
